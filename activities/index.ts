@@ -1,0 +1,106 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { TaskCursor, TaskStore } from '../src/db/tasks.js';
+import { sanitizeEmailHtml, textToHtml } from '../src/enhance/html.js';
+import { EnhanceError, type Enhancer } from '../src/enhance/types.js';
+import type { Mailers } from '../src/mail/index.js';
+import { MailError } from '../src/mail/types.js';
+import { renderReminder, type ReminderStyle } from '../src/reminders/render.js';
+import type { DeliveryPlan, DueReminder, ProviderName, SweepSettings } from '../src/shared.js';
+
+export interface ActivityDeps {
+  mailers: Mailers;
+  enhancer?: Enhancer;
+  tasks?: TaskStore;
+  plan: Omit<DeliveryPlan, 'enhancerAvailable'>;
+  from: Record<ProviderName, string>;
+  reminders: ReminderStyle;
+  sweep: SweepSettings;
+}
+
+export interface SendEmailActivityInput {
+  workflowId: string;
+  provider: ProviderName;
+  messageId: string;
+  to: string;
+  subject: string;
+  text: string;
+  /** Already sanitised (Gemini output) or trusted (reminder template); absent: plain-text rendering. */
+  html?: string;
+}
+
+export interface SendEmailActivityResult {
+  provider: ProviderName;
+  providerMessageId?: string;
+  messageId: string;
+  attempt: number;
+}
+
+function requireTasks(deps: ActivityDeps): TaskStore {
+  if (!deps.tasks) throw ApplicationFailure.nonRetryable('this worker has no database (DATABASE_URL)', 'NoDatabase');
+  return deps.tasks;
+}
+
+/** Activities are built from injected clients, once per worker (house style: dependency injection). */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    async planDelivery(): Promise<DeliveryPlan> {
+      return { ...deps.plan, enhancerAvailable: !!deps.enhancer };
+    },
+
+    async enhanceEmail(input: { workflowId: string; subject: string; text: string }): Promise<{ html: string }> {
+      if (!deps.enhancer) throw ApplicationFailure.nonRetryable('GEMINI_API_KEY is not set', 'GeminiDisabled');
+      const { attempt } = Context.current().info;
+      try {
+        const raw = await deps.enhancer.enhance({ key: input.workflowId, attempt, subject: input.subject, text: input.text });
+        const html = sanitizeEmailHtml(raw);
+        if (!html.trim()) throw new EnhanceError('Gemini returned no usable HTML', false);
+        return { html };
+      } catch (err) {
+        const e = err instanceof EnhanceError ? err : new EnhanceError(String(err), true);
+        throw ApplicationFailure.create({ message: e.message, type: e.retryable ? 'GeminiTransient' : 'GeminiRejected', nonRetryable: !e.retryable });
+      }
+    },
+
+    async sendEmail(input: SendEmailActivityInput): Promise<SendEmailActivityResult> {
+      const { attempt } = Context.current().info;
+      const mailer = deps.mailers[input.provider];
+      if (!mailer) throw ApplicationFailure.nonRetryable(`provider ${input.provider} is not configured on this worker`, 'ProviderMissing');
+      try {
+        const receipt = await mailer.send({
+          from: deps.from[input.provider],
+          to: input.to,
+          subject: input.subject,
+          text: input.text,
+          html: input.html ?? textToHtml(input.text),
+          messageId: input.messageId,
+        });
+        return { provider: input.provider, providerMessageId: receipt.providerMessageId, messageId: input.messageId, attempt };
+      } catch (err) {
+        const e = err instanceof MailError ? err : new MailError(String(err), 'SendError', false);
+        // The attempt travels with the failure: the workflow reports it after retries end.
+        throw ApplicationFailure.create({ message: e.message, type: e.type, nonRetryable: e.permanent, details: [{ attempt }] });
+      }
+    },
+
+    async sweepSettings(): Promise<SweepSettings> {
+      return deps.sweep;
+    },
+
+    /** One page of due tasks, each with its reminder rendered, so each child only sends and marks. */
+    async findDueReminders(input: {
+      windowStart: string;
+      windowEnd: string;
+      after?: TaskCursor;
+      limit: number;
+    }): Promise<{ reminders: DueReminder[]; next?: TaskCursor }> {
+      const page = await requireTasks(deps).findDue(input);
+      return { reminders: page.tasks.map((task) => ({ task, email: renderReminder(task, deps.reminders) })), next: page.next };
+    },
+
+    async markTaskNotified(input: { taskId: string; dueAt: string }): Promise<{ marked: boolean }> {
+      return { marked: await requireTasks(deps).markNotified(input.taskId, input.dueAt) };
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,53 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import type { Logger } from 'pino';
+import type { EmailGateway } from './emails.js';
+import { ApiError, isTemporalUnavailable } from './errors.js';
+import { healthRoutes } from './routes/health.js';
+import { messagesRoutes } from './routes/messages.js';
+
+export interface AppDeps {
+  emails: EmailGateway;
+  checkTemporal: () => Promise<void>;
+  logger: Logger;
+  maxBodyBytes: number;
+}
+
+export function createApp(deps: AppDeps) {
+  const app = new Hono();
+  app.use('*', requestId());
+  app.use('*', cors());
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: deps.maxBodyBytes,
+      onError: () => {
+        throw new ApiError(413, 'payload_too_large', `The request body is larger than ${deps.maxBodyBytes} bytes`, [
+          { field: 'body', reason: `must be at most ${deps.maxBodyBytes} bytes` },
+        ]);
+      },
+    }),
+  );
+  app.route('/', healthRoutes(deps.checkTemporal));
+  app.route('/message', messagesRoutes(deps.emails));
+
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}`, requestId: c.get('requestId') } }, 404));
+  app.onError((err, c) => {
+    const rid = c.get('requestId');
+    let e: ApiError;
+    if (err instanceof ApiError) e = err;
+    else if (isTemporalUnavailable(err)) e = new ApiError(503, 'temporal_unavailable', 'The workflow service (Temporal) is unreachable; retry shortly');
+    else if (err instanceof HTTPException && err.status < 500) e = new ApiError(err.status as 400, 'bad_request', err.message || 'Bad request');
+    else {
+      deps.logger.error({ err, requestId: rid, path: c.req.path }, 'unhandled error');
+      e = new ApiError(500, 'internal_error', 'Internal error');
+    }
+    if (e.status === 503) deps.logger.warn({ requestId: rid, path: c.req.path, err: (err as Error).message }, 'temporal unavailable');
+    if (e.status === 503) c.header('Retry-After', '5');
+    return c.json({ error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}), requestId: rid } }, e.status);
+  });
+  return app;
+}

@@ -1,0 +1,143 @@
+// What the routes ask of Temporal: start, read and cancel one SendEmailWorkflow.
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
+import { cancelUpdate, statusQuery } from '../../workflows/definitions.js';
+import { messageWorkflowId, type EmailStatus, type SendEmailInput } from '../shared.js';
+import { ApiError } from './errors.js';
+
+export interface EmailGateway {
+  queue(input: SendEmailInput, idempotencyKey?: string): Promise<{ workflowId: string; duplicate: boolean }>;
+  status(id: string): Promise<EmailStatus>;
+  cancel(id: string): Promise<EmailStatus>;
+}
+
+function requestHash(input: SendEmailInput): string {
+  const canonical = JSON.stringify([input.to, input.subject, input.text, input.enhance, input.sendAt ?? null]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+interface Memo {
+  requestHash?: string;
+  to?: string;
+  subject?: string;
+  sendAt?: string;
+}
+
+function isFailureWithStatus(err: unknown): EmailStatus | undefined {
+  const cause = err instanceof WorkflowFailedError ? err.cause : undefined;
+  const details = (cause as { details?: unknown[] } | undefined)?.details;
+  const first = details?.[0] as EmailStatus | undefined;
+  return first && typeof first === 'object' && 'state' in first ? first : undefined;
+}
+
+export function createEmailGateway(client: Client, taskQueue: string, timeoutMs: number): EmailGateway {
+  const bounded = <T>(fn: () => Promise<T>) => client.withDeadline(Date.now() + timeoutMs, fn);
+
+  async function describeEmail(id: string) {
+    const handle = client.workflow.getHandle(id);
+    try {
+      const d = await bounded(() => handle.describe());
+      if (d.type !== 'SendEmailWorkflow') throw new WorkflowNotFoundError('not an email', id, undefined);
+      return { handle, d };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new ApiError(404, 'not_found', `No email with id ${id}`);
+      throw err;
+    }
+  }
+
+  async function status(id: string): Promise<EmailStatus> {
+    const { handle, d } = await describeEmail(id);
+    const memo = (d.memo ?? {}) as Memo;
+    const skeleton: EmailStatus = {
+      id,
+      state: 'queued',
+      to: memo.to ?? '',
+      subject: memo.subject ?? '',
+      sendAt: memo.sendAt,
+      messageId: '',
+      enhancement: { used: 'none' },
+      attempts: 0,
+    };
+    switch (d.status.name) {
+      case 'COMPLETED':
+        return (await bounded(() => handle.result())) as EmailStatus;
+      case 'FAILED':
+        try {
+          await bounded(() => handle.result());
+        } catch (err) {
+          const s = isFailureWithStatus(err);
+          if (s) return s;
+          return { ...skeleton, state: 'failed', error: { message: (err as Error).message } };
+        }
+        return { ...skeleton, state: 'failed' };
+      case 'RUNNING': {
+        let live: EmailStatus;
+        try {
+          live = await bounded(() => handle.query(statusQuery));
+        } catch {
+          // No worker polling yet: the email is safe in Temporal and waits for one.
+          return skeleton;
+        }
+        const pending = d.raw.pendingActivities?.find((a) => a.activityType?.name === 'sendEmail');
+        if (pending && live.state === 'sending') {
+          return { ...live, attempts: pending.attempt ?? live.attempts, lastError: pending.lastFailure?.message ?? undefined };
+        }
+        return live;
+      }
+      case 'CANCELLED':
+        return { ...skeleton, state: 'cancelled' };
+      default:
+        return { ...skeleton, state: 'failed', error: { message: `workflow ${d.status.name.toLowerCase()}` } };
+    }
+  }
+
+  return {
+    async queue(input, idempotencyKey) {
+      const workflowId = messageWorkflowId(idempotencyKey ?? randomUUID());
+      const hash = requestHash(input);
+      try {
+        await bounded(() =>
+          client.workflow.start('SendEmailWorkflow', {
+            workflowId,
+            taskQueue,
+            args: [input],
+            // Same key, same workflow: refused even after the first one completed.
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+            workflowIdConflictPolicy: 'FAIL',
+            memo: { requestHash: hash, to: input.to, subject: input.subject, sendAt: input.sendAt },
+          }),
+        );
+        return { workflowId, duplicate: false };
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        const d = await bounded(() => client.workflow.getHandle(workflowId).describe());
+        if ((d.memo as Memo | undefined)?.requestHash !== hash) {
+          throw new ApiError(409, 'idempotency_conflict', 'This Idempotency-Key was already used for a different request', { field: 'Idempotency-Key' });
+        }
+        return { workflowId, duplicate: true };
+      }
+    },
+
+    status,
+
+    async cancel(id) {
+      const { handle, d } = await describeEmail(id);
+      if (d.status.name === 'RUNNING') {
+        try {
+          return await bounded(() => handle.executeUpdate(cancelUpdate));
+        } catch (err) {
+          if (!(err instanceof WorkflowUpdateFailedError)) throw err;
+        }
+      }
+      const current = await status(id);
+      if (current.state === 'cancelled') return current;
+      throw new ApiError(409, 'not_cancellable', `The email is already ${current.state} and cannot be cancelled`, { state: current.state });
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import { isGrpcServiceError, ServiceError } from '@temporalio/client';
+
+export interface FieldProblem {
+  field: string;
+  reason: string;
+}
+
+/** Every API error, one shape: { error: { code, message, details?, requestId } }. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export function invalid(problems: FieldProblem[]): ApiError {
+  const summary = problems.map((p) => `${p.field}: ${p.reason}`).join('; ');
+  return new ApiError(400, 'invalid_request', `Invalid request: ${summary}`, problems);
+}
+
+const UNAVAILABLE = 14;
+const DEADLINE_EXCEEDED = 4;
+
+/** True when Temporal could not be reached in time: the API answers 503, never 500. */
+export function isTemporalUnavailable(err: unknown): boolean {
+  const e = err instanceof ServiceError && err.cause ? err.cause : err;
+  if (isGrpcServiceError(e)) return e.code === UNAVAILABLE || e.code === DEADLINE_EXCEEDED;
+  const message = (e as Error | undefined)?.message ?? '';
+  return /connect|deadline|unavailable|transport/i.test(message) && !(err instanceof ApiError);
+}

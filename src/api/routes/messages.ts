@@ -1,0 +1,70 @@
+import { Hono } from 'hono';
+import { IDEMPOTENCY_KEY_PATTERN, type SendEmailInput } from '../../shared.js';
+import type { EmailGateway } from '../emails.js';
+import { ApiError, invalid } from '../errors.js';
+import { presentStatus } from '../present.js';
+import { fieldProblems, messageRequestSchema } from '../schemas.js';
+
+const QUEUED_MESSAGE = "La demande d'envoi d'email a été mise en file d'attente.";
+const ID_PATTERN = /^[A-Za-z0-9._~:-]{1,255}$/;
+
+async function readJson(req: Request): Promise<unknown> {
+  const type = req.headers.get('content-type') ?? '';
+  if (!/^application\/(.+\+)?json\b/i.test(type)) {
+    throw new ApiError(415, 'unsupported_media_type', 'The request body must be JSON (Content-Type: application/json)', [
+      { field: 'Content-Type', reason: 'must be application/json' },
+    ]);
+  }
+  const text = await req.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw invalid([{ field: 'body', reason: 'is not valid JSON' }]);
+  }
+}
+
+function idempotencyKey(req: Request): string | undefined {
+  const key = req.headers.get('idempotency-key');
+  if (key === null) return undefined;
+  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
+    throw invalid([{ field: 'Idempotency-Key', reason: 'must be 1 to 200 characters of A-Z a-z 0-9 . _ ~ : -' }]);
+  }
+  return key;
+}
+
+function emailId(raw: string): string {
+  if (!ID_PATTERN.test(raw)) throw new ApiError(404, 'not_found', 'No email with that id');
+  return raw;
+}
+
+export function messagesRoutes(emails: EmailGateway) {
+  return new Hono()
+    .post('/', async (c) => {
+      const key = idempotencyKey(c.req.raw);
+      const parsed = messageRequestSchema.safeParse(await readJson(c.req.raw));
+      if (!parsed.success) throw invalid(fieldProblems(parsed.error));
+      const body = parsed.data;
+      const input: SendEmailInput = {
+        to: body.destinataire.trim(),
+        subject: body.sujet,
+        text: body.message,
+        enhance: body.enhance_content === true,
+        ...(body.send_at ? { sendAt: new Date(body.send_at).toISOString() } : {}),
+      };
+      const { workflowId, duplicate } = await emails.queue(input, key);
+      return c.json(
+        {
+          status: 'queued',
+          message: QUEUED_MESSAGE,
+          task_id: workflowId,
+          workflow_id: workflowId,
+          duplicate,
+          send_at: input.sendAt ?? null,
+          status_url: `/message/${encodeURIComponent(workflowId)}`,
+        },
+        202,
+      );
+    })
+    .get('/:id', async (c) => c.json(presentStatus(await emails.status(emailId(c.req.param('id'))))))
+    .delete('/:id', async (c) => c.json(presentStatus(await emails.cancel(emailId(c.req.param('id'))))));
+}

@@ -1,0 +1,59 @@
+import { z } from '@hono/zod-openapi';
+
+export const MAX_SUBJECT_CHARS = 998; // RFC 5322 line length
+export const MAX_MESSAGE_CHARS = 200_000;
+const MAX_SEND_AT_DAYS = 366;
+
+// One address, no display name, no list: the API must not become a way to reach many people.
+const ADDRESS = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const HEADER_UNSAFE = /[\r\n\0]/;
+
+const requiredText = (name: string, max: number) =>
+  z
+    .string({ error: (i) => (i.input === undefined ? 'is required' : 'must be a string') })
+    .refine((v) => v.trim().length > 0, { message: 'must not be empty' })
+    .refine((v) => v.length <= max, { message: `must be at most ${max} characters` })
+    .openapi({ description: name });
+
+export const messageRequestSchema = z
+  .strictObject(
+    {
+      destinataire: requiredText('Recipient address (one address).', 320)
+        .refine((v) => !HEADER_UNSAFE.test(v), { message: 'must not contain CR, LF or NUL' })
+        .refine((v) => HEADER_UNSAFE.test(v) || ADDRESS.test(v.trim()), { message: 'must be a single valid email address' })
+        .openapi({ example: 'a@example.com' }),
+      sujet: requiredText('Subject.', MAX_SUBJECT_CHARS)
+        .refine((v) => !HEADER_UNSAFE.test(v), { message: 'must not contain CR, LF or NUL' })
+        .openapi({ example: 'Hi' }),
+      message: requiredText('Plain-text body.', MAX_MESSAGE_CHARS)
+        .refine((v) => !v.includes('\0'), { message: 'must not contain NUL' })
+        .openapi({ example: 'Hello' }),
+      enhance_content: z
+        .boolean({ error: 'must be true or false' })
+        .nullish()
+        .openapi({ description: 'Turn the text into HTML with Gemini (falls back to a plain rendering).' }),
+      send_at: z
+        .string({ error: 'must be an ISO 8601 date-time string' })
+        .nullish()
+        .superRefine((v, ctx) => {
+          if (v == null) return;
+          const t = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i.test(v) ? Date.parse(v) : NaN;
+          if (Number.isNaN(t)) ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 date-time with a time zone, e.g. 2030-01-01T09:00:00Z' });
+          else if (t <= Date.now()) ctx.addIssue({ code: 'custom', message: 'must be in the future' });
+          else if (t > Date.now() + MAX_SEND_AT_DAYS * 86_400_000) ctx.addIssue({ code: 'custom', message: `must be within ${MAX_SEND_AT_DAYS} days` });
+        })
+        .openapi({ description: 'When to send (ISO 8601, future). The email waits durably until then.' }),
+    },
+    { error: (i) => (i.code === 'unrecognized_keys' ? `unknown field` : 'must be a JSON object') },
+  )
+  .openapi('MessageRequest');
+
+export type MessageRequest = z.infer<typeof messageRequestSchema>;
+
+/** zod issues -> one problem per field, named as the client wrote it. */
+export function fieldProblems(error: z.ZodError): { field: string; reason: string }[] {
+  return error.issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => ({ field: k, reason: 'is not a known field' }));
+    return [{ field: issue.path.length ? issue.path.join('.') : 'body', reason: issue.message }];
+  });
+}

@@ -1,0 +1,61 @@
+import sanitizeHtml from 'sanitize-html';
+
+const TRACKING_PARAM = /^(utm_|mc_|fbclid$|gclid$|msclkid$|_hs|trk)/i;
+const SAFE_STYLE_VALUE = /^(?!.*(url\s*\(|expression\s*\(|javascript:|@import))[#\w\s.,%()'"!+-]*$/i;
+const STYLE_PROPERTIES = [
+  'color', 'background-color', 'font-family', 'font-size', 'font-weight', 'font-style', 'text-align',
+  'text-decoration', 'line-height', 'margin', 'margin-top', 'margin-bottom', 'margin-left', 'margin-right',
+  'padding', 'padding-top', 'padding-bottom', 'padding-left', 'padding-right', 'border', 'border-collapse',
+  'border-radius', 'width', 'max-width',
+];
+
+function stripTracking(href: string): string {
+  try {
+    const url = new URL(href);
+    for (const name of [...url.searchParams.keys()]) if (TRACKING_PARAM.test(name)) url.searchParams.delete(name);
+    return url.toString();
+  } catch {
+    return href;
+  }
+}
+
+/**
+ * Model output is untrusted: only an allowlist of formatting tags survives. No scripts, event
+ * handlers, forms, frames, images (remote images are tracking pixels) or non-http(s)/mailto links.
+ */
+export function sanitizeEmailHtml(html: string): string {
+  return sanitizeHtml(html, {
+    allowedTags: [
+      'p', 'br', 'hr', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'strong', 'b', 'em', 'i', 'u', 's', 'small', 'sub', 'sup',
+      'ul', 'ol', 'li', 'blockquote', 'pre', 'code', 'a', 'span', 'div', 'table', 'thead', 'tbody', 'tfoot', 'tr',
+      'th', 'td', 'caption',
+    ],
+    allowedAttributes: { a: ['href', 'title', 'rel'], td: ['colspan', 'rowspan', 'align'], th: ['colspan', 'rowspan', 'align'], '*': ['style'] },
+    allowedStyles: { '*': Object.fromEntries(STYLE_PROPERTIES.map((p) => [p, [SAFE_STYLE_VALUE]])) },
+    allowedSchemes: ['http', 'https', 'mailto'],
+    allowedSchemesAppliedToAttributes: ['href'],
+    allowProtocolRelative: false,
+    disallowedTagsMode: 'discard',
+    transformTags: {
+      a: (tagName, attribs) => ({
+        tagName,
+        attribs: { ...attribs, ...(attribs.href ? { href: stripTracking(attribs.href) } : {}), rel: 'noopener noreferrer' },
+      }),
+    },
+  });
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+/** The fallback when Gemini is off or fails: paragraphs on blank lines, line breaks kept. */
+export function textToHtml(text: string): string {
+  const paragraphs = text
+    .replace(/\r\n?/g, '\n')
+    .split(/\n{2,}/)
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((p) => `<p>${escapeHtml(p).replace(/\n/g, '<br>\n')}</p>`);
+  return paragraphs.join('\n');
+}

@@ -1,0 +1,51 @@
+import type { DueTask, RenderedEmail } from '../shared.js';
+
+export interface ReminderStyle {
+  timeZone: string;
+  linkBaseUrl?: string;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** "Monday 23 November 2026, 14:00 (Europe/Paris)": the zone is named so nobody guesses. */
+export function formatDue(iso: string, timeZone: string): string {
+  const text = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    weekday: 'long',
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(new Date(iso));
+  return `${text} (${timeZone})`;
+}
+
+export function taskLink(task: DueTask, base?: string): string | undefined {
+  if (!base) return undefined;
+  return `${base.replace(/\/+$/, '')}/projects/${encodeURIComponent(task.projectId)}/tasks/${encodeURIComponent(task.taskId)}`;
+}
+
+export function renderReminder(task: DueTask, style: ReminderStyle): RenderedEmail {
+  const due = formatDue(task.dueAt, style.timeZone);
+  const link = taskLink(task, style.linkBaseUrl);
+  const greeting = task.ownerName ? `Hello ${task.ownerName},` : 'Hello,';
+  const text = [
+    greeting,
+    '',
+    `The task "${task.title}" in the project "${task.projectName}" is due ${due}.`,
+    ...(link ? ['', `Open it: ${link}`] : []),
+    '',
+    'This reminder is sent once per task and due time.',
+  ].join('\n');
+  const html = [
+    `<p>${escapeHtml(greeting)}</p>`,
+    `<p>The task <strong>${escapeHtml(task.title)}</strong> in the project <strong>${escapeHtml(task.projectName)}</strong> is due <strong>${escapeHtml(due)}</strong>.</p>`,
+    ...(link ? [`<p><a href="${escapeHtml(link)}">Open the task</a></p>`] : []),
+    '<p style="color:#666666;font-size:12px">This reminder is sent once per task and due time.</p>',
+  ].join('\n');
+  return { to: task.ownerEmail, subject: `Reminder: "${task.title}" is due ${due}`, text, html };
+}

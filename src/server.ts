@@ -1,0 +1,35 @@
+import { serve } from '@hono/node-server';
+import { createApp } from './api/app.js';
+import { createEmailGateway } from './api/emails.js';
+import { loadEnvOrExit } from './env.js';
+import { createLogger } from './logger.js';
+import { createLazyClient } from './temporal.js';
+
+async function main() {
+  const config = loadEnvOrExit();
+  const logger = createLogger(config.logLevel, 'api');
+  const { client, connection } = createLazyClient(config);
+  const timeout = config.http.temporalTimeoutMs;
+  const app = createApp({
+    emails: createEmailGateway(client, config.temporal.taskQueue, timeout),
+    checkTemporal: async () => {
+      await client.withDeadline(Date.now() + timeout, () => connection.workflowService.getSystemInfo({}));
+    },
+    logger,
+    maxBodyBytes: config.http.maxBodyBytes,
+  });
+  const server = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, (info) =>
+    logger.info({ port: info.port, temporal: config.temporal.address, taskQueue: config.temporal.taskQueue }, 'API listening'),
+  );
+  const stop = () => {
+    logger.info('API stopping');
+    server.close(() => void connection.close().finally(() => process.exit(0)));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,145 @@
+// Names and types shared by the API, the worker and the workflows. Workflow code imports this
+// file, so it must stay free of I/O and of Node-only modules.
+
+export const SCHEDULE_ID = 'due-task-sweep';
+export const MESSAGE_ID_PREFIX = 'message-';
+export const REMINDER_ID_PREFIX = 'reminder-';
+
+/** Characters allowed in an Idempotency-Key, so that it can stand inside a workflow id and a Message-ID. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._~:-]{1,200}$/;
+
+export function messageWorkflowId(idempotencyKey: string): string {
+  return `${MESSAGE_ID_PREFIX}${idempotencyKey}`;
+}
+
+/** A reminder is keyed by task and due time: a rescheduled task is reminded again, once. */
+export function reminderWorkflowId(taskId: string | number, dueAt: string): string {
+  return `${REMINDER_ID_PREFIX}${taskId}-${new Date(dueAt).getTime()}`;
+}
+
+/**
+ * Neither SMTP nor SES can make a send idempotent, so every email carries a Message-ID derived
+ * from its workflow id: a send retried after a crash repeats it and can be recognised downstream.
+ */
+export function messageIdFor(workflowId: string, domain: string): string {
+  const local = workflowId.replace(/[^A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]/g, '_');
+  return `<${local}@${domain}>`;
+}
+
+/** What the worker's configuration says about delivery; read once per workflow run. */
+export interface DeliveryPlan {
+  primary: ProviderName;
+  fallback?: ProviderName;
+  messageIdDomain: string;
+  sendMaxAttempts: number;
+  primaryMaxAttempts: number;
+  enhancerAvailable: boolean;
+  geminiMaxAttempts: number;
+  geminiTimeoutMs: number;
+}
+
+export interface RenderedEmail {
+  to: string;
+  subject: string;
+  text: string;
+  html?: string;
+}
+
+export type EmailState = 'queued' | 'scheduled' | 'enhancing' | 'sending' | 'sent' | 'failed' | 'cancelled';
+export type ProviderName = 'smtp' | 'ses';
+
+export interface SendEmailInput {
+  to: string;
+  subject: string;
+  text: string;
+  enhance: boolean;
+  /** ISO 8601; the email waits durably until then. */
+  sendAt?: string;
+  /** Pre-rendered HTML (reminders); skips enhancement. */
+  html?: string;
+}
+
+export interface DeliveryAttempt {
+  provider: ProviderName;
+  error: string;
+  errorType?: string;
+}
+
+export interface EnhancementOutcome {
+  used: 'gemini' | 'fallback' | 'none';
+  reason?: string;
+}
+
+export interface DeliveryResult {
+  provider: ProviderName;
+  providerMessageId?: string;
+  messageId: string;
+  attempts: number;
+  /** The primary's failure when the fallback provider sent the email. */
+  primaryFailure?: DeliveryAttempt;
+}
+
+export interface EmailStatus {
+  id: string;
+  state: EmailState;
+  to: string;
+  subject: string;
+  sendAt?: string;
+  messageId: string;
+  enhancement: EnhancementOutcome;
+  provider?: ProviderName;
+  providerMessageId?: string;
+  attempts: number;
+  primaryFailure?: DeliveryAttempt;
+  /** While sending: the last failed attempt's error, before retries are over. */
+  lastError?: string;
+  error?: { message: string; type?: string };
+  sentAt?: string;
+}
+
+/** A due task as the sweep reads it, with what the reminder needs. */
+export interface DueTask {
+  taskId: string;
+  title: string;
+  dueAt: string;
+  projectId: string;
+  projectName: string;
+  ownerId: string;
+  ownerEmail: string;
+  ownerName: string | null;
+}
+
+export interface SweepInput {
+  /** Start of the window (ISO). Absent on the first run: taken from the schedule's nominal time. */
+  windowStart?: string;
+  settings?: SweepSettings;
+  /** Keyset cursor carried across continue-as-new. */
+  after?: { dueAt: string; taskId: string };
+  totals?: SweepSummary;
+}
+
+export interface SweepSummary {
+  windowStart: string;
+  windowEnd: string;
+  found: number;
+  sent: number;
+  alreadyHandled: number;
+  failed: number;
+  failures: { taskId: string; error: string }[];
+}
+
+export interface DueReminder {
+  task: DueTask;
+  email: RenderedEmail;
+}
+
+export interface ReminderInput extends DueReminder {
+  plan: DeliveryPlan;
+}
+
+export interface SweepSettings {
+  windowMs: number;
+  pageSize: number;
+}
+
+export type ReminderOutcome = { outcome: 'sent'; messageId: string; marked: boolean } | { outcome: 'failed'; error: string };

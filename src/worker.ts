@@ -1,0 +1,41 @@
+import { Client, Connection } from '@temporalio/client';
+import { loadEnvOrExit } from './env.js';
+import { createLogger } from './logger.js';
+import { ensureDueTaskSweepSchedule } from './schedule.js';
+import { connectionOptions } from './temporal.js';
+import { connectWorker, createWorker } from './worker/create.js';
+import { buildWorkerResources } from './worker/deps.js';
+
+async function main() {
+  const config = loadEnvOrExit();
+  const logger = createLogger(config.logLevel, 'worker');
+  const resources = await buildWorkerResources(config);
+  const connection = await connectWorker(config);
+  const clientConnection = await Connection.connect(connectionOptions(config.temporal));
+  try {
+    if (config.sweep.scheduleOnStart && resources.deps.tasks) {
+      const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+      const outcome = await ensureDueTaskSweepSchedule(client, config);
+      logger.info({ scheduleId: 'due-task-sweep', outcome, everyMs: config.sweep.intervalMs }, 'sweep schedule ready');
+    } else if (!resources.deps.tasks) {
+      logger.warn('DATABASE_URL is not set: due-task reminders are off on this worker');
+    }
+    const worker = await createWorker({ connection, config, deps: resources.deps, bundlePath: config.temporal.workflowBundlePath });
+    logger.info(
+      { taskQueue: config.temporal.taskQueue, provider: config.mail.provider, fallback: config.mail.fallback ?? null, gemini: !!config.gemini.apiKey },
+      'worker started',
+    );
+    // run() resolves after SIGINT/SIGTERM once in-flight tasks finish (the SDK installs the handlers).
+    await worker.run();
+    logger.info('worker stopped');
+  } finally {
+    await resources.close();
+    await clientConnection.close();
+    await connection.close();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,39 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../../activities/index.js';
+import type { Config } from '../env.js';
+import { connectionOptions } from '../temporal.js';
+
+const WORKFLOWS_SOURCE = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
+
+/**
+ * A prebuilt bundle (npm run build, or the test runner's) is loaded as is; otherwise the worker
+ * bundles the TypeScript workflows at start-up, which is what `npm run dev` does.
+ */
+export function workflowSource(bundlePath?: string): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  if (bundlePath && existsSync(bundlePath)) return { workflowBundle: { codePath: bundlePath } };
+  return { workflowsPath: WORKFLOWS_SOURCE };
+}
+
+export async function connectWorker(config: Config): Promise<NativeConnection> {
+  const { address, tls, apiKey } = connectionOptions(config.temporal);
+  return NativeConnection.connect({ address, tls, apiKey });
+}
+
+export async function createWorker(opts: {
+  connection: NativeConnection;
+  config: Config;
+  deps: ActivityDeps;
+  bundlePath?: string;
+  overrides?: Partial<WorkerOptions>;
+}): Promise<Worker> {
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.config.temporal.namespace,
+    taskQueue: opts.config.temporal.taskQueue,
+    activities: createActivities(opts.deps),
+    ...workflowSource(opts.bundlePath),
+    ...opts.overrides,
+  });
+}

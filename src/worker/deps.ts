@@ -1,0 +1,56 @@
+import type { ActivityDeps } from '../../activities/index.js';
+import { createSql, type Sql } from '../db/client.js';
+import { migrate } from '../db/migrate.js';
+import { createTaskStore } from '../db/tasks.js';
+import { ExchangeLog } from '../enhance/exchange-log.js';
+import { GeminiEnhancer } from '../enhance/gemini.js';
+import type { Config } from '../env.js';
+import { closeMailers, createMailers } from '../mail/index.js';
+import { addressDomain } from '../mail/message-id.js';
+
+export interface WorkerResources {
+  deps: ActivityDeps;
+  close(): Promise<void>;
+}
+
+/** Every outside client, built once per worker process and shared by all activities. */
+export async function buildWorkerResources(config: Config): Promise<WorkerResources> {
+  let sql: Sql | undefined;
+  if (config.databaseUrl) {
+    sql = createSql(config.databaseUrl);
+    await migrate(sql);
+  }
+  const mailers = createMailers(config);
+  const from = { smtp: config.mail.smtpFrom, ses: config.mail.sesFrom };
+  const primaryFrom = from[config.mail.provider];
+  const enhancer = config.gemini.apiKey
+    ? new GeminiEnhancer(
+        { apiKey: config.gemini.apiKey, model: config.gemini.model, baseUrl: config.gemini.baseUrl, timeoutMs: config.gemini.timeoutMs },
+        new ExchangeLog(config.gemini.logDir),
+      )
+    : undefined;
+  const deps: ActivityDeps = {
+    mailers,
+    enhancer,
+    tasks: sql ? createTaskStore(sql) : undefined,
+    from,
+    plan: {
+      primary: config.mail.provider,
+      fallback: config.mail.fallback,
+      messageIdDomain: config.mail.messageIdDomain ?? addressDomain(primaryFrom) ?? 'localhost',
+      sendMaxAttempts: config.mail.sendMaxAttempts,
+      primaryMaxAttempts: config.mail.primaryMaxAttempts,
+      geminiMaxAttempts: config.gemini.maxAttempts,
+      geminiTimeoutMs: config.gemini.timeoutMs,
+    },
+    reminders: { timeZone: config.sweep.timeZone, linkBaseUrl: config.sweep.linkBaseUrl },
+    sweep: { windowMs: config.sweep.windowMs, pageSize: config.sweep.pageSize },
+  };
+  return {
+    deps,
+    async close() {
+      await closeMailers(mailers);
+      await sql?.end({ timeout: 5 });
+    },
+  };
+}

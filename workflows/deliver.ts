@@ -1,0 +1,38 @@
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { messageIdFor, type DeliveryPlan, type DeliveryResult, type RenderedEmail } from '../src/shared.js';
+import { attemptsOf, rootFailure } from './failures.js';
+
+function senders(maximumAttempts: number) {
+  return proxyActivities<Activities>({
+    startToCloseTimeout: '2 minutes',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts },
+  });
+}
+
+/**
+ * Sends through the primary provider with Temporal's retries; when a fallback is configured and
+ * the primary fails permanently or runs out of attempts, the fallback sends and the result says why.
+ */
+export async function deliver(plan: DeliveryPlan, email: RenderedEmail): Promise<DeliveryResult> {
+  const workflowId = workflowInfo().workflowId;
+  const messageId = messageIdFor(workflowId, plan.messageIdDomain);
+  const base = { workflowId, messageId, ...email };
+  const primaryAttempts = plan.fallback ? plan.primaryMaxAttempts : plan.sendMaxAttempts;
+  try {
+    const r = await senders(primaryAttempts).sendEmail({ ...base, provider: plan.primary });
+    return { provider: r.provider, providerMessageId: r.providerMessageId, messageId, attempts: r.attempt };
+  } catch (err) {
+    if (!plan.fallback) throw err;
+    const failure = rootFailure(err);
+    const spent = attemptsOf(err) ?? primaryAttempts;
+    const r = await senders(plan.sendMaxAttempts).sendEmail({ ...base, provider: plan.fallback });
+    return {
+      provider: r.provider,
+      providerMessageId: r.providerMessageId,
+      messageId,
+      attempts: spent + r.attempt,
+      primaryFailure: { provider: plan.primary, error: failure.message, errorType: failure.type },
+    };
+  }
+}

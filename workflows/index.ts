@@ -1,0 +1,4 @@
+// Workflow entry point for the worker's bundle. Workflows only orchestrate: every I/O is an activity.
+export { SendEmailWorkflow } from './send-email.js';
+export { TaskReminderWorkflow } from './reminder.js';
+export { DueTaskSweepWorkflow } from './sweep.js';

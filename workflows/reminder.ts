@@ -1,0 +1,28 @@
+import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import type { ReminderInput, ReminderOutcome } from '../src/shared.js';
+import { deliver } from './deliver.js';
+import { rootFailure } from './failures.js';
+
+// No attempt limit: a database outage delays the mark, it must not lose it.
+const { markTaskNotified } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/**
+ * One reminder, keyed by task id and due time (its workflow id). The send is recorded in history
+ * before the mark runs, so a crash between the two resumes with the mark, never a second send.
+ */
+export async function TaskReminderWorkflow({ task, email, plan }: ReminderInput): Promise<ReminderOutcome> {
+  let messageId: string;
+  try {
+    messageId = (await deliver(plan, email)).messageId;
+  } catch (err) {
+    const failure = rootFailure(err);
+    // Failed, not completed: the Web UI shows why, and a later sweep may try this task again.
+    throw ApplicationFailure.create({ message: failure.message, type: 'ReminderFailed', nonRetryable: true });
+  }
+  const { marked } = await markTaskNotified({ taskId: task.taskId, dueAt: task.dueAt });
+  return { outcome: 'sent', messageId, marked };
+}

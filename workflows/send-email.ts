@@ -1,0 +1,80 @@
+import { ApplicationFailure, condition, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { messageIdFor, type EmailStatus, type SendEmailInput } from '../src/shared.js';
+import { deliver } from './deliver.js';
+import { cancelUpdate, statusQuery } from './definitions.js';
+import { attemptsOf, rootFailure } from './failures.js';
+
+const { planDelivery } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds' });
+const CANCELLABLE = new Set(['queued', 'scheduled', 'enhancing']);
+
+export async function SendEmailWorkflow(input: SendEmailInput): Promise<EmailStatus> {
+  const id = workflowInfo().workflowId;
+  const status: EmailStatus = {
+    id,
+    state: input.sendAt ? 'scheduled' : 'queued',
+    to: input.to,
+    subject: input.subject,
+    sendAt: input.sendAt,
+    messageId: '',
+    enhancement: { used: input.enhance && !input.html ? 'gemini' : 'none' },
+    attempts: 0,
+  };
+  let cancelled = false;
+  setHandler(statusQuery, () => status);
+  setHandler(
+    cancelUpdate,
+    () => {
+      cancelled = true;
+      status.state = 'cancelled';
+      return status;
+    },
+    {
+      validator: () => {
+        if (!CANCELLABLE.has(status.state)) throw ApplicationFailure.nonRetryable(`the email is already ${status.state}`, 'NotCancellable');
+      },
+    },
+  );
+
+  const plan = await planDelivery();
+  status.messageId = messageIdFor(id, plan.messageIdDomain);
+
+  if (input.sendAt) {
+    // A durable timer: survives worker and server restarts; a cancel wakes it early.
+    const wait = Date.parse(input.sendAt) - Date.now();
+    if (wait > 0) await condition(() => cancelled, wait);
+  }
+  if (cancelled) return status;
+
+  let html = input.html;
+  if (input.enhance && !html) {
+    if (!plan.enhancerAvailable) {
+      status.enhancement = { used: 'fallback', reason: 'GEMINI_API_KEY is not set' };
+    } else {
+      status.state = 'enhancing';
+      const { enhanceEmail } = proxyActivities<Activities>({
+        startToCloseTimeout: plan.geminiTimeoutMs + 10_000,
+        retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: plan.geminiMaxAttempts },
+      });
+      try {
+        html = (await enhanceEmail({ workflowId: id, subject: input.subject, text: input.text })).html;
+      } catch (err) {
+        // Gemini never blocks an email: the plain-text rendering goes out instead.
+        status.enhancement = { used: 'fallback', reason: rootFailure(err).message };
+      }
+    }
+  }
+  if (cancelled) return status;
+
+  status.state = 'sending';
+  try {
+    const result = await deliver(plan, { to: input.to, subject: input.subject, text: input.text, html });
+    Object.assign(status, result, { state: 'sent', sentAt: new Date().toISOString() });
+    return status;
+  } catch (err) {
+    const failure = rootFailure(err);
+    Object.assign(status, { state: 'failed', attempts: attemptsOf(err) ?? status.attempts, error: { message: failure.message, type: failure.type } });
+    // Failing the workflow shows the email as Failed in the Web UI; details keep the full status.
+    throw ApplicationFailure.create({ message: failure.message, type: 'EmailFailed', nonRetryable: true, details: [status] });
+  }
+}
