@@ -73,8 +73,9 @@ async function main() {
     const env = childEnv(overrides);
     const worker = startNode('src/worker.ts', env);
     const api = startNode('src/server.ts', env);
+    // Stopped first (stops run in reverse): the worker finishes in-flight tasks while Temporal is still up.
+    stops.push(() => Promise.all([stopChild(worker), stopChild(api)]));
     for (const child of [worker, api]) {
-      stops.unshift(() => stopChild(child));
       child.once('exit', (code) => {
         if (!stopping) {
           console.error(`[dev] a child process exited (${code}); stopping the stack`);

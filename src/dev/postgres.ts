@@ -28,7 +28,7 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; p
   if (fresh) await pg.initialise();
   await pg.start();
   const database = opts.database ?? 'mailer';
-  if (fresh) await pg.createDatabase(database);
+  if (fresh && database !== 'postgres') await pg.createDatabase(database);
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${database}`,
     stop: () => pg.stop(),

@@ -1,0 +1,81 @@
+// `npm test`: starts the real parts once (Temporal dev server, PostgreSQL, the SES emulator),
+// bundles the workflows once, then runs every test file with node's test runner against them.
+// Arguments narrow the run: `npm test -- test/unit`.
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { ensureMotoServer, ensureTemporal, ROOT } from '../scripts/tools.mjs';
+import { freePort, waitForPort } from '../src/dev/ports.js';
+import { startEmbeddedPostgres } from '../src/dev/postgres.js';
+import { startTemporalDevServer, stopChild } from '../src/dev/temporal-server.js';
+
+function testFiles(targets: string[]): string[] {
+  const out: string[] = [];
+  const walk = (p: string) => {
+    if (statSync(p).isDirectory()) for (const f of readdirSync(p).sort()) walk(path.join(p, f));
+    else if (/\.test\.ts$/.test(p)) out.push(p);
+  };
+  for (const t of targets.length ? targets : ['test']) walk(path.resolve(ROOT, t));
+  return out;
+}
+
+async function main() {
+  const files = testFiles(process.argv.slice(2));
+  const work = mkdtempSync(path.join(tmpdir(), 'mailer-test-'));
+  // The embedded PostgreSQL runs as its own user when we are root: it must reach its data folder.
+  chmodSync(work, 0o755);
+  const stops: (() => Promise<unknown>)[] = [];
+  let code = 1;
+  try {
+    const temporalBin = ensureTemporal({ cliPath: process.env.TEMPORAL_CLI_PATH, pathVar: process.env.PATH });
+    const motoBin = ensureMotoServer();
+
+    const temporalPort = await freePort();
+    const temporal = await startTemporalDevServer({ bin: temporalBin, port: temporalPort, headless: true });
+    stops.push(() => temporal.stop());
+
+    let databaseUrl = process.env.TEST_DATABASE_URL;
+    if (!databaseUrl) {
+      const db = await startEmbeddedPostgres({ dir: path.join(work, 'pg'), port: await freePort(), persistent: false, database: 'postgres' });
+      stops.push(() => db.stop());
+      databaseUrl = db.url;
+    }
+
+    const motoPort = await freePort();
+    const moto = spawn(motoBin, ['-H', '127.0.0.1', '-p', String(motoPort)], { stdio: 'ignore' });
+    stops.push(() => stopChild(moto));
+    await waitForPort(motoPort, 60_000);
+
+    const bundle = await bundleWorkflowCode({ workflowsPath: path.join(ROOT, 'workflows/index.ts'), logger: { log() {}, info() {}, warn() {}, error: console.error, debug() {}, trace() {} } as never });
+    const bundlePath = path.join(work, 'workflow-bundle.js');
+    writeFileSync(bundlePath, bundle.code);
+
+    const env = {
+      ...process.env,
+      NODE_ENV: 'test',
+      TEST_TEMPORAL_ADDRESS: temporal.address,
+      TEST_TEMPORAL_CLI: temporalBin,
+      TEST_DATABASE_URL: databaseUrl,
+      TEST_SES_ENDPOINT: `http://127.0.0.1:${motoPort}`,
+      TEST_WORKFLOW_BUNDLE: bundlePath,
+      TEST_WORK_DIR: work,
+    };
+    console.log(`[test] ${files.length} files; Temporal ${temporal.address}; SES emulator :${motoPort}`);
+    const runner = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files], {
+      stdio: 'inherit',
+      env,
+      cwd: ROOT,
+    });
+    code = await new Promise<number>((resolve) => runner.once('exit', (c) => resolve(c ?? 1)));
+  } catch (err) {
+    console.error(err);
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+    rmSync(work, { recursive: true, force: true });
+  }
+  process.exit(code);
+}
+
+void main();

@@ -1,0 +1,36 @@
+import type { Client } from '@temporalio/client';
+import pino from 'pino';
+import { createApp } from '../../src/api/app.js';
+import { createEmailGateway } from '../../src/api/emails.js';
+import type { Config } from '../../src/env.js';
+
+/** The real Hono app over a real Temporal client, called in-process with app.request(). */
+export function buildApp(config: Config, client: Client) {
+  return createApp({
+    emails: createEmailGateway(client, config.temporal.taskQueue, config.http.temporalTimeoutMs),
+    checkTemporal: async () => {
+      await client.withDeadline(Date.now() + 2000, () => client.connection.workflowService.getSystemInfo({}));
+    },
+    logger: pino({ level: 'silent' }),
+    maxBodyBytes: config.http.maxBodyBytes,
+  });
+}
+
+export function postMessage(app: ReturnType<typeof buildApp>, body: unknown, headers: Record<string, string> = {}) {
+  return app.request('/message', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+export async function waitForState(app: ReturnType<typeof buildApp>, id: string, states: string[], timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await app.request(`/message/${id}`);
+    const body = (await res.json()) as { state: string } & Record<string, unknown>;
+    if (states.includes(body.state)) return body;
+    if (Date.now() > deadline) throw new Error(`email ${id} still ${body.state} after ${timeoutMs} ms: ${JSON.stringify(body)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
