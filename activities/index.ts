@@ -35,6 +35,8 @@ export interface SendEmailActivityResult {
   attempt: number;
 }
 
+const HEARTBEAT_EVERY_MS = 2_000;
+
 function requireTasks(deps: ActivityDeps): TaskStore {
   if (!deps.tasks) throw ApplicationFailure.nonRetryable('this worker has no database (DATABASE_URL)', 'NoDatabase');
   return deps.tasks;
@@ -62,9 +64,12 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async sendEmail(input: SendEmailActivityInput): Promise<SendEmailActivityResult> {
-      const { attempt } = Context.current().info;
+      const ctx = Context.current();
+      const { attempt } = ctx.info;
       const mailer = deps.mailers[input.provider];
       if (!mailer) throw ApplicationFailure.nonRetryable(`provider ${input.provider} is not configured on this worker`, 'ProviderMissing');
+      // Heartbeats let Temporal notice a dead worker in seconds instead of at the start-to-close timeout.
+      const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
       try {
         const receipt = await mailer.send({
           from: deps.from[input.provider],
@@ -79,6 +84,8 @@ export function createActivities(deps: ActivityDeps) {
         const e = err instanceof MailError ? err : new MailError(String(err), 'SendError', false);
         // The attempt travels with the failure: the workflow reports it after retries end.
         throw ApplicationFailure.create({ message: e.message, type: e.type, nonRetryable: e.permanent, details: [{ attempt }] });
+      } finally {
+        clearInterval(beat);
       }
     },
 

@@ -171,7 +171,9 @@ function sesEndpoint(value: string | undefined): string | undefined {
 }
 
 export function loadEnv(source: Record<string, string | undefined> = process.env): Config {
-  const parsed = schema.safeParse(source);
+  // `PORT=` in a .env file, or compose's `${PORT}` when unset, means "use the default", never 0.
+  const present = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsed = schema.safeParse(present);
   if (!parsed.success) {
     throw new EnvError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }

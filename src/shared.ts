@@ -22,7 +22,10 @@ export function reminderWorkflowId(taskId: string | number, dueAt: string): stri
  * from its workflow id: a send retried after a crash repeats it and can be recognised downstream.
  */
 export function messageIdFor(workflowId: string, domain: string): string {
-  const local = workflowId.replace(/[^A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]/g, '_');
+  // Injective and a valid dot-atom: every character outside [A-Za-z0-9_~-] (dots included) becomes =XX.
+  const local = workflowId.replace(/[^A-Za-z0-9_~-]/g, (c) =>
+    [...new TextEncoder().encode(c)].map((b) => `=${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
+  );
   return `<${local}@${domain}>`;
 }
 

