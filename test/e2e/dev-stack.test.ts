@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { simpleParser } from 'mailparser';
+import { ROOT } from '../../scripts/tools.mjs';
+import { canConnect, freePort, waitForPort } from '../../src/dev/ports.js';
+import { infra } from '../support/env.js';
+import { FakeGemini } from '../support/gemini.js';
+
+/** `npm run dev` and `npm run …` commands as a user types them, in a process group we can stop. */
+function npm(args: string[], env: Record<string, string>): ChildProcess {
+  return spawn('npm', ['run', '--silent', ...args], { cwd: ROOT, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function output(child: ChildProcess): Promise<{ code: number; out: string }> {
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d));
+  child.stderr?.on('data', (d: Buffer) => (out += d));
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code: code ?? 1, out })));
+}
+
+describe('npm run dev: the service started the way the README says', () => {
+  const gemini = new FakeGemini();
+  let env: Record<string, string>;
+  let stack: ChildProcess | undefined;
+  let stackLog = '';
+  const api = () => `http://127.0.0.1:${env.PORT}`;
+
+  async function startStack() {
+    stack = npm(['dev'], env);
+    stack.stdout?.on('data', (d: Buffer) => (stackLog += d));
+    stack.stderr?.on('data', (d: Buffer) => (stackLog += d));
+    const exited = new Promise<never>((_, reject) => stack!.once('exit', (code) => reject(new Error(`npm run dev exited with ${code}`))));
+    await Promise.race([waitForPort(Number(env.PORT), 180_000), exited]).catch((err: Error) => {
+      throw new Error(`${err.message}\n${stackLog.slice(-3000)}`);
+    });
+  }
+
+  async function stopStack() {
+    if (!stack || stack.exitCode !== null) return;
+    const done = new Promise((r) => stack!.once('exit', r));
+    process.kill(-stack.pid!, 'SIGINT');
+    await done;
+  }
+
+  before(async () => {
+    const dataDir = mkdtempSync(path.join(infra.workDir, 'e2e-'));
+    chmodSync(dataDir, 0o755); // the embedded PostgreSQL runs as its own user when tests run as root
+    gemini.replies = [{ text: '<h2>Hello</h2><p onmouseover="x()">Enhanced <script>steal()</script><a href="javascript:void(0)">x</a></p>' }];
+    env = {
+      DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+      TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`,
+      TEMPORAL_UI_PORT: String(await freePort()),
+      EMBEDDED_POSTGRES_PORT: String(await freePort()),
+      MAILCATCHER_SMTP_PORT: String(await freePort()),
+      MAILCATCHER_HTTP_PORT: String(await freePort()),
+      GEMINI_API_KEY: 'e2e-key',
+      GEMINI_BASE_URL: await gemini.start(),
+      LOG_LEVEL: 'warn',
+    };
+    await startStack();
+  });
+  after(async () => {
+    await stopStack();
+    await gemini.stop();
+  });
+
+  async function waitSent(id: string) {
+    for (let i = 0; i < 300; i++) {
+      const body = (await (await fetch(`${api()}/message/${id}`)).json()) as Record<string, unknown>;
+      if (body.state === 'sent' || body.state === 'failed') return body;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`email ${id} not sent`);
+  }
+
+  async function caught() {
+    const dir = path.join(env.DATA_DIR!, 'mail');
+    return Promise.all(readdirSync(dir).filter((f) => f.endsWith('.eml')).map(async (f) => simpleParser(readFileSync(path.join(dir, f)))));
+  }
+
+  test('the old payload is queued, sent, kept by the mail catcher, and completed in Temporal', async () => {
+    assert.deepEqual(await (await fetch(`${api()}/`)).json(), { status: 'ok', message: 'Mailing service is running' });
+    assert.ok(await canConnect(Number(env.TEMPORAL_UI_PORT)), 'the Temporal Web UI listens');
+    const res = await fetch(`${api()}/message`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ destinataire: 'a@example.com', sujet: 'Hi', message: 'Hello' }),
+    });
+    assert.equal(res.status, 202);
+    const { workflow_id } = (await res.json()) as { workflow_id: string };
+    assert.equal((await waitSent(workflow_id)).state, 'sent');
+    const mail = (await caught()).find((m) => m.messageId === `<${workflow_id}@polplana.work>`);
+    assert.ok(mail, 'the .eml file is in DATA_DIR/mail');
+    assert.equal(mail.from?.text, 'noreply@polplana.work');
+    assert.equal(mail.subject, 'Hi');
+    assert.equal(mail.text?.trim(), 'Hello');
+    const listing = (await (await fetch(`http://127.0.0.1:${env.MAILCATCHER_HTTP_PORT}/api/messages`)).json()) as { subject: string }[];
+    assert.ok(listing.some((m) => m.subject === 'Hi'), 'the mail catcher page lists it');
+    const shown = await output(spawn(infra.temporalCli, ['workflow', 'show', '-w', workflow_id, '--address', env.TEMPORAL_ADDRESS!]));
+    assert.match(shown.out, /Status\s+COMPLETED/);
+  });
+
+  test('enhance_content: Gemini HTML arrives sanitised, with the text part', async () => {
+    const res = await fetch(`${api()}/message`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ destinataire: 'b@example.com', sujet: 'Enhanced', message: 'Plain words', enhance_content: true }),
+    });
+    const { workflow_id } = (await res.json()) as { workflow_id: string };
+    assert.equal((await waitSent(workflow_id)).state, 'sent');
+    const mail = (await caught()).find((m) => m.subject === 'Enhanced')!;
+    assert.equal(mail.to && !Array.isArray(mail.to) ? mail.to.text : '', 'b@example.com');
+    assert.match(String(mail.html), /<h2>Hello<\/h2>/);
+    assert.doesNotMatch(String(mail.html), /script|steal|onmouseover|javascript:/);
+    assert.equal(mail.text?.trim(), 'Plain words');
+  });
+
+  test('demo data and one `temporal schedule trigger` bring the two due reminders to the mail catcher', async () => {
+    const seeded = await output(npm(['seed', 'demo-owner@example.com'], env));
+    assert.equal(seeded.code, 0, seeded.out);
+    const trigger = await output(npm(['temporal', '--', 'schedule', 'trigger', '--schedule-id', 'due-task-sweep', '--address', env.TEMPORAL_ADDRESS!], env));
+    assert.equal(trigger.code, 0, trigger.out);
+    let reminders: Awaited<ReturnType<typeof caught>> = [];
+    for (let i = 0; i < 300 && reminders.length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      reminders = (await caught()).filter((m) => m.subject?.startsWith('Reminder:'));
+    }
+    assert.deepEqual(reminders.map((m) => m.subject!.match(/"(.*)"/)![1]).sort(), [
+      'Book the room (due in 20 h: reminded)',
+      'Write the report (due in 2 h: reminded)',
+    ]);
+  });
+
+  test('Ctrl-C stops everything, and a restart keeps the data', async () => {
+    const listing = (await (await fetch(`${api()}/message/message-does-not-exist`)).status);
+    assert.equal(listing, 404);
+    const before = (await caught()).find((m) => m.subject === 'Hi')!;
+    const id = before.messageId!.replace(/^<(.*)@.*>$/, '$1');
+    await stopStack();
+    for (const port of [env.PORT, env.TEMPORAL_ADDRESS!.split(':')[1], env.EMBEDDED_POSTGRES_PORT, env.MAILCATCHER_SMTP_PORT]) {
+      assert.equal(await canConnect(Number(port)), false, `port ${port} closed after Ctrl-C`);
+    }
+    await startStack();
+    const again = (await (await fetch(`${api()}/message/${id}`)).json()) as Record<string, unknown>;
+    assert.equal(again.state, 'sent', 'the email is still known after the restart');
+  });
+});
