@@ -2,6 +2,9 @@
 // `npm test` and `npm run temporal -- schedule trigger ...` work without any hand set-up.
 import { ensureTemporal } from './tools.mjs';
 
+// Container images and production installs run no dev server: they opt out.
+if (process.env.MAILER_SKIP_TOOLS === '1') process.exit(0);
+
 try {
   const bin = ensureTemporal({ cliPath: process.env.TEMPORAL_CLI_PATH, pathVar: process.env.PATH });
   console.log(`[tools] Temporal CLI: ${bin}`);

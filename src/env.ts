@@ -1,4 +1,5 @@
 // The one module that reads process.env. Every other module receives a typed Config.
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 
 const bool = z
@@ -97,6 +98,8 @@ const schema = z.object({
 });
 
 export type RawEnv = z.infer<typeof schema>;
+/** Every variable, in schema order: .env.example mirrors this list (checked by a test). */
+export const ENV_VARIABLES = Object.keys(schema.shape);
 
 export interface Config {
   nodeEnv: RawEnv['NODE_ENV'];
@@ -255,9 +258,14 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
   };
 }
 
-/** Entry points call this: a bad value stops start-up with a message naming the variable. */
+/**
+ * Entry points call this: a bad value stops start-up with a message naming the variable.
+ * A `.env` file in the working directory is read first, as both old systems did (python-dotenv);
+ * variables already set in the environment win.
+ */
 export function loadEnvOrExit(): Config {
   try {
+    if (existsSync('.env')) process.loadEnvFile('.env');
     return loadEnv();
   } catch (err) {
     if (err instanceof EnvError) {

@@ -6,13 +6,20 @@ import type { Config } from '../env.js';
 import { connectionOptions } from '../temporal.js';
 
 const WORKFLOWS_SOURCE = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
+// dist/src/worker/create.js -> dist/workflow-bundle.js, written by `npm run build`.
+const BUILT_BUNDLE = fileURLToPath(new URL('../../workflow-bundle.js', import.meta.url));
 
 /**
- * A prebuilt bundle (npm run build, or the test runner's) is loaded as is; otherwise the worker
- * bundles the TypeScript workflows at start-up, which is what `npm run dev` does.
+ * A prebuilt bundle (WORKFLOW_BUNDLE_PATH, or the one `npm run build` puts beside the compiled
+ * worker) is loaded as is; otherwise the worker bundles the TypeScript workflows at start-up, which
+ * is what `npm run dev` does.
  */
 export function workflowSource(bundlePath?: string): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
-  if (bundlePath && existsSync(bundlePath)) return { workflowBundle: { codePath: bundlePath } };
+  if (bundlePath) {
+    if (!existsSync(bundlePath)) throw new Error(`WORKFLOW_BUNDLE_PATH=${bundlePath} does not exist`);
+    return { workflowBundle: { codePath: bundlePath } };
+  }
+  if (existsSync(BUILT_BUNDLE)) return { workflowBundle: { codePath: BUILT_BUNDLE } };
   return { workflowsPath: WORKFLOWS_SOURCE };
 }
 
