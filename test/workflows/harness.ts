@@ -1,0 +1,97 @@
+// A worker on the real dev server running the real workflow bundle, with activities the test chooses.
+import { Context } from '@temporalio/activity';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import type { ActivityDeps, Activities, SendEmailActivityInput } from '../../activities/index.js';
+import type { DeliveryPlan } from '../../src/shared.js';
+import { infra, testConfig } from '../support/env.js';
+import { FakeMailer } from './fakes.js';
+
+export const DOMAIN = 'mail.example.test';
+
+let runtimeInstalled = false;
+
+export interface Harness {
+  client: Client;
+  /** Runs `fn` while a worker serves these activities on a task queue of its own. */
+  run<T>(activities: Activities, fn: (taskQueue: string) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export async function openHarness(): Promise<Harness> {
+  if (!runtimeInstalled) {
+    runtimeInstalled = true;
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+  }
+  const native = await NativeConnection.connect({ address: infra.temporalAddress });
+  const connection = await Connection.connect({ address: infra.temporalAddress });
+  return {
+    client: new Client({ connection }),
+    async run(activities, fn) {
+      const { taskQueue } = testConfig().temporal;
+      const worker = await Worker.create({
+        connection: native,
+        taskQueue,
+        workflowBundle: { codePath: infra.workflowBundle! },
+        activities,
+        shutdownForceTime: '5s',
+      });
+      return worker.runUntil(() => fn(taskQueue));
+    },
+    async close() {
+      await connection.close();
+      await native.close();
+    },
+  };
+}
+
+/** Activity deps made of test doubles; a fake SMTP mailer unless the test brings its own. */
+export function fakeDeps(over: Partial<Omit<ActivityDeps, 'plan'>> = {}, plan: Partial<Omit<DeliveryPlan, 'enhancerAvailable'>> = {}): ActivityDeps {
+  return {
+    mailers: { smtp: new FakeMailer('smtp') },
+    from: { smtp: 'Mailer <smtp-sender@example.org>', ses: 'ses-sender@example.org' },
+    reminders: { timeZone: 'UTC' },
+    sweep: { windowMs: 86_400_000, pageSize: 50 },
+    ...over,
+    plan: {
+      primary: 'smtp',
+      messageIdDomain: DOMAIN,
+      sendMaxAttempts: 3,
+      primaryMaxAttempts: 2,
+      geminiMaxAttempts: 3,
+      geminiTimeoutMs: 5_000,
+      ...plan,
+    },
+  };
+}
+
+export interface SendCall {
+  input: SendEmailActivityInput;
+  at: number;
+}
+
+/** A sendEmail activity that records its input and, given a gate, blocks until it opens. */
+export function fakeSend(calls: SendCall[], gate?: Promise<void>): Activities['sendEmail'] {
+  return async (input) => {
+    calls.push({ input, at: Date.now() });
+    await gate;
+    return { provider: input.provider, providerMessageId: `fake-${calls.length}`, messageId: input.messageId, attempt: Context.current().info.attempt };
+  };
+}
+
+export function gate(): { promise: Promise<void>; open(): void } {
+  let open!: () => void;
+  const promise = new Promise<void>((r) => (open = r));
+  return { promise, open };
+}
+
+/** Polls `read` until `ok` holds. */
+export async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await read();
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs} ms; last value: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
