@@ -1,16 +1,17 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { TaskCursor, TaskStore } from '../src/db/tasks.js';
+import type { DigestStore, TaskCursor, TaskStore } from '../src/db/tasks.js';
 import { sanitizeEmailHtml, textToHtml } from '../src/enhance/html.js';
 import { EnhanceError, type Enhancer } from '../src/enhance/types.js';
 import type { Mailers } from '../src/mail/index.js';
 import { MailError } from '../src/mail/types.js';
-import { renderReminder, type ReminderStyle } from '../src/reminders/render.js';
-import type { DeliveryPlan, DueReminder, ProviderName, SweepSettings } from '../src/shared.js';
+import { renderDigest, renderReminder, type ReminderStyle } from '../src/reminders/render.js';
+import type { DeliveryPlan, DueReminder, DueTask, ProviderName, RenderedEmail, SweepSettings } from '../src/shared.js';
 
 export interface ActivityDeps {
   mailers: Mailers;
   enhancer?: Enhancer;
   tasks?: TaskStore;
+  digests?: DigestStore;
   plan: Omit<DeliveryPlan, 'enhancerAvailable'>;
   from: Record<ProviderName, string>;
   reminders: ReminderStyle;
@@ -37,9 +38,16 @@ export interface SendEmailActivityResult {
 
 const HEARTBEAT_EVERY_MS = 2_000;
 
+const DIGEST_MAX_TASKS = 500;
+
 function requireTasks(deps: ActivityDeps): TaskStore {
   if (!deps.tasks) throw ApplicationFailure.nonRetryable('this worker has no database (DATABASE_URL)', 'NoDatabase');
   return deps.tasks;
+}
+
+function requireDigests(deps: ActivityDeps): DigestStore {
+  if (!deps.digests) throw ApplicationFailure.nonRetryable('this worker has no database (DATABASE_URL)', 'NoDatabase');
+  return deps.digests;
 }
 
 /** Activities are built from injected clients, once per worker (house style: dependency injection). */
@@ -106,6 +114,25 @@ export function createActivities(deps: ActivityDeps) {
 
     async markTaskNotified(input: { taskId: string; dueAt: string }): Promise<{ marked: boolean }> {
       return { marked: await requireTasks(deps).markNotified(input.taskId, input.dueAt) };
+    },
+
+    async findDueOwners(input: { windowStart: string; windowEnd: string; afterOwnerId?: string; limit: number }): Promise<string[]> {
+      return requireDigests(deps).findDueOwners(input);
+    },
+
+    /** An owner's due tasks (identity only, to keep history small) and the digest email listing them. */
+    async buildDigest(input: {
+      ownerId: string;
+      windowStart: string;
+      windowEnd: string;
+    }): Promise<{ tasks: Pick<DueTask, 'taskId' | 'dueAt'>[]; email?: RenderedEmail }> {
+      const tasks = await requireDigests(deps).findDueForOwner({ ...input, limit: DIGEST_MAX_TASKS });
+      if (!tasks.length) return { tasks: [] };
+      return { tasks: tasks.map(({ taskId, dueAt }) => ({ taskId, dueAt })), email: renderDigest(tasks, deps.reminders) };
+    },
+
+    async markTasksNotified(input: { tasks: { taskId: string; dueAt: string }[] }): Promise<{ marked: number }> {
+      return { marked: await requireDigests(deps).markManyNotified(input.tasks) };
     },
   };
 }

@@ -90,6 +90,7 @@ const schema = z.object({
   SWEEP_WINDOW: duration.default(86_400_000),
   SWEEP_PAGE_SIZE: int(1, 1000).default(200),
   SWEEP_SCHEDULE_ON_START: bool.default(true),
+  REMINDER_DIGEST: bool.default(false),
   REMINDER_TIME_ZONE: z.string().default('UTC'),
   REMINDER_LINK_BASE_URL: optionalText.pipe(z.union([z.undefined(), url])),
 
@@ -143,6 +144,7 @@ export interface Config {
     windowMs: number;
     pageSize: number;
     scheduleOnStart: boolean;
+    digest: boolean;
     timeZone: string;
     linkBaseUrl?: string;
   };
@@ -251,6 +253,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
       windowMs: e.SWEEP_WINDOW,
       pageSize: e.SWEEP_PAGE_SIZE,
       scheduleOnStart: e.SWEEP_SCHEDULE_ON_START,
+      digest: e.REMINDER_DIGEST,
       timeZone: e.REMINDER_TIME_ZONE,
       linkBaseUrl: e.REMINDER_LINK_BASE_URL,
     },

@@ -118,6 +118,8 @@ export interface SweepInput {
   settings?: SweepSettings;
   /** Keyset cursor carried across continue-as-new. */
   after?: { dueAt: string; taskId: string };
+  /** Digest mode's cursor. */
+  afterOwnerId?: string;
   totals?: SweepSummary;
 }
 
@@ -143,6 +145,21 @@ export interface ReminderInput extends DueReminder {
 export interface SweepSettings {
   windowMs: number;
   pageSize: number;
+  /** One email per owner listing all their due tasks, instead of one per task. Absent: false. */
+  digest?: boolean;
 }
+
+export function digestWorkflowId(ownerId: string): string {
+  return `digest-${ownerId}`;
+}
+
+export interface DigestInput {
+  ownerId: string;
+  windowStart: string;
+  windowEnd: string;
+  plan: DeliveryPlan;
+}
+
+export type DigestOutcome = { taskIds: string[]; messageId?: string; marked: number };
 
 export type ReminderOutcome = { outcome: 'sent'; messageId: string; marked: boolean } | { outcome: 'failed'; error: string };

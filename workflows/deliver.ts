@@ -1,4 +1,4 @@
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { messageIdFor, type DeliveryPlan, type DeliveryResult, type RenderedEmail } from '../src/shared.js';
 import { attemptsOf, rootFailure } from './failures.js';
@@ -15,9 +15,9 @@ function senders(maximumAttempts: number) {
  * Sends through the primary provider with Temporal's retries; when a fallback is configured and
  * the primary fails permanently or runs out of attempts, the fallback sends and the result says why.
  */
-export async function deliver(plan: DeliveryPlan, email: RenderedEmail): Promise<DeliveryResult> {
+export async function deliver(plan: DeliveryPlan, email: RenderedEmail, messageKey?: string): Promise<DeliveryResult> {
   const workflowId = workflowInfo().workflowId;
-  const messageId = messageIdFor(workflowId, plan.messageIdDomain);
+  const messageId = messageIdFor(messageKey ?? workflowId, plan.messageIdDomain);
   const base = { workflowId, messageId, ...email };
   const primaryAttempts = plan.fallback ? plan.primaryMaxAttempts : plan.sendMaxAttempts;
   try {
@@ -27,13 +27,15 @@ export async function deliver(plan: DeliveryPlan, email: RenderedEmail): Promise
     if (!plan.fallback) throw err;
     const failure = rootFailure(err);
     const spent = attemptsOf(err) ?? primaryAttempts;
-    const r = await senders(plan.sendMaxAttempts).sendEmail({ ...base, provider: plan.fallback });
-    return {
-      provider: r.provider,
-      providerMessageId: r.providerMessageId,
-      messageId,
-      attempts: spent + r.attempt,
-      primaryFailure: { provider: plan.primary, error: failure.message, errorType: failure.type },
-    };
+    const primaryFailure = { provider: plan.primary, error: failure.message, errorType: failure.type };
+    try {
+      const r = await senders(plan.sendMaxAttempts).sendEmail({ ...base, provider: plan.fallback });
+      return { provider: r.provider, providerMessageId: r.providerMessageId, messageId, attempts: spent + r.attempt, primaryFailure };
+    } catch (fallbackErr) {
+      // Both failed: the failure counts the attempts of both and keeps the primary's reason.
+      const last = rootFailure(fallbackErr);
+      const attempt = spent + (attemptsOf(fallbackErr) ?? plan.sendMaxAttempts);
+      throw ApplicationFailure.create({ message: last.message, type: last.type, nonRetryable: true, details: [{ attempt, primaryFailure }] });
+    }
   }
 }

@@ -73,7 +73,13 @@ export async function SendEmailWorkflow(input: SendEmailInput): Promise<EmailSta
     return status;
   } catch (err) {
     const failure = rootFailure(err);
-    Object.assign(status, { state: 'failed', attempts: attemptsOf(err) ?? status.attempts, error: { message: failure.message, type: failure.type } });
+    const primaryFailure = (failure.details?.[0] as { primaryFailure?: EmailStatus['primaryFailure'] } | undefined)?.primaryFailure;
+    Object.assign(status, {
+      state: 'failed',
+      attempts: attemptsOf(err) ?? status.attempts,
+      error: { message: failure.message, type: failure.type },
+      ...(primaryFailure ? { primaryFailure } : {}),
+    });
     // Failing the workflow shows the email as Failed in the Web UI; details keep the full status.
     throw ApplicationFailure.create({ message: failure.message, type: 'EmailFailed', nonRetryable: true, details: [status] });
   }

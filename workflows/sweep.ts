@@ -12,11 +12,20 @@ import {
 // Thrown by executeChild when the reminder id exists; @temporalio/workflow does not re-export it.
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
-import { reminderWorkflowId, type DueReminder, type SweepInput, type SweepSummary } from '../src/shared.js';
+import {
+  digestWorkflowId,
+  reminderWorkflowId,
+  type DeliveryPlan,
+  type DueReminder,
+  type SweepInput,
+  type SweepSettings,
+  type SweepSummary,
+} from '../src/shared.js';
+import { OwnerDigestWorkflow } from './digest.js';
 import { rootFailure } from './failures.js';
 import { TaskReminderWorkflow } from './reminder.js';
 
-const { findDueReminders } = proxyActivities<Activities>({
+const { findDueReminders, findDueOwners } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
@@ -35,7 +44,7 @@ function nominalStart(): string {
 
 type Outcome = 'sent' | 'already' | { failed: string };
 
-async function remind(reminder: DueReminder, plan: Awaited<ReturnType<Activities['planDelivery']>>): Promise<Outcome> {
+async function remind(reminder: DueReminder, plan: DeliveryPlan): Promise<Outcome> {
   try {
     await executeChild(TaskReminderWorkflow, {
       workflowId: reminderWorkflowId(reminder.task.taskId, reminder.task.dueAt),
@@ -53,12 +62,57 @@ async function remind(reminder: DueReminder, plan: Awaited<ReturnType<Activities
   }
 }
 
+/** Digest mode: one child per owner; an owner whose digest is still running counts as already handled. */
+async function sweepDigests(totals: SweepSummary, plan: DeliveryPlan, settings: SweepSettings, start?: string): Promise<void> {
+  const { windowStart, windowEnd } = totals;
+  const pageSize = settings.pageSize;
+  let afterOwnerId = start;
+  for (;;) {
+    const owners = await findDueOwners({ windowStart, windowEnd, afterOwnerId, limit: pageSize });
+    await Promise.all(
+      owners.map(async (ownerId) => {
+        try {
+          const r = await executeChild(OwnerDigestWorkflow, {
+            workflowId: digestWorkflowId(ownerId),
+            args: [{ ownerId, windowStart, windowEnd, plan }],
+            workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+            parentClosePolicy: ParentClosePolicy.ABANDON,
+          });
+          totals.found += r.taskIds.length;
+          totals.sent += r.taskIds.length;
+        } catch (err) {
+          if (err instanceof WorkflowExecutionAlreadyStartedError) totals.alreadyHandled++;
+          else if (err instanceof ChildWorkflowFailure) {
+            const ids = (rootFailure(err).details?.[0] as string[] | undefined) ?? [];
+            totals.found += ids.length;
+            totals.failed += ids.length;
+            for (const taskId of ids) if (totals.failures.length < MAX_FAILURES_KEPT) totals.failures.push({ taskId, error: rootFailure(err).message });
+          } else throw err;
+        }
+      }),
+    );
+    if (owners.length < pageSize) return;
+    afterOwnerId = owners.at(-1);
+    if (historyFull()) await continueAsNew<typeof DueTaskSweepWorkflow>({ windowStart, settings, afterOwnerId, totals });
+  }
+}
+
+function historyFull(): boolean {
+  const info = workflowInfo();
+  return info.continueAsNewSuggested || info.historyLength > HISTORY_LIMIT;
+}
+
 export async function DueTaskSweepWorkflow(input: SweepInput = {}): Promise<SweepSummary> {
   const settings = input.settings ?? (await sweepSettings());
   const windowStart = input.windowStart ?? nominalStart();
   const windowEnd = new Date(Date.parse(windowStart) + settings.windowMs).toISOString();
   const totals: SweepSummary = input.totals ?? { windowStart, windowEnd, found: 0, sent: 0, alreadyHandled: 0, failed: 0, failures: [] };
   const plan = await planDelivery();
+  if (settings.digest) {
+    await sweepDigests(totals, plan, settings, input.afterOwnerId);
+    log.info('due-task sweep finished (digest mode)', { ...totals, failures: totals.failures.length });
+    return totals;
+  }
   let after = input.after;
 
   for (;;) {
@@ -76,8 +130,7 @@ export async function DueTaskSweepWorkflow(input: SweepInput = {}): Promise<Swee
     });
     if (!page.next) break;
     after = page.next;
-    const info = workflowInfo();
-    if (info.continueAsNewSuggested || info.historyLength > HISTORY_LIMIT) {
+    if (historyFull()) {
       await continueAsNew<typeof DueTaskSweepWorkflow>({ windowStart, settings, after, totals });
     }
   }

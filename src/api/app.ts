@@ -19,7 +19,7 @@ export interface AppDeps {
 export function createApp(deps: AppDeps) {
   const app = new Hono();
   app.use('*', requestId());
-  app.use('*', cors());
+  app.use('*', cors({ exposeHeaders: ['x-request-id', 'Retry-After'] }));
   app.use(
     '*',
     bodyLimit({

@@ -5,6 +5,7 @@ import {
   WorkflowFailedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
 } from '@temporalio/client';
 import { cancelUpdate, statusQuery } from '../../workflows/definitions.js';
@@ -14,7 +15,8 @@ import { ApiError } from './errors.js';
 export interface EmailGateway {
   queue(input: SendEmailInput, idempotencyKey?: string): Promise<{ workflowId: string; duplicate: boolean }>;
   status(id: string): Promise<EmailStatus>;
-  cancel(id: string): Promise<EmailStatus>;
+  /** `requested`: no worker answered in time; Temporal keeps the request and it applies when one does. */
+  cancel(id: string): Promise<{ status: EmailStatus; requested: boolean }>;
 }
 
 function requestHash(input: SendEmailInput): string {
@@ -77,6 +79,8 @@ export function createEmailGateway(client: Client, taskQueue: string, timeoutMs:
         }
         return { ...skeleton, state: 'failed' };
       case 'RUNNING': {
+        // Only "started" and "task scheduled" in history: no worker has picked it up, nothing to ask.
+        if (d.historyLength <= 2) return skeleton;
         let live: EmailStatus;
         try {
           live = await bounded(() => handle.query(statusQuery));
@@ -130,13 +134,16 @@ export function createEmailGateway(client: Client, taskQueue: string, timeoutMs:
       const { handle, d } = await describeEmail(id);
       if (d.status.name === 'RUNNING') {
         try {
-          return await bounded(() => handle.executeUpdate(cancelUpdate));
+          return { status: await bounded(() => handle.executeUpdate(cancelUpdate)), requested: false };
         } catch (err) {
+          if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+            return { status: await status(id), requested: true };
+          }
           if (!(err instanceof WorkflowUpdateFailedError)) throw err;
         }
       }
       const current = await status(id);
-      if (current.state === 'cancelled') return current;
+      if (current.state === 'cancelled') return { status: current, requested: false };
       throw new ApiError(409, 'not_cancellable', `The email is already ${current.state} and cannot be cancelled`, { state: current.state });
     },
   };

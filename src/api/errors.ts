@@ -28,8 +28,12 @@ const DEADLINE_EXCEEDED = 4;
 
 /** True when Temporal could not be reached in time: the API answers 503, never 500. */
 export function isTemporalUnavailable(err: unknown): boolean {
-  const e = err instanceof ServiceError && err.cause ? err.cause : err;
-  if (isGrpcServiceError(e)) return e.code === UNAVAILABLE || e.code === DEADLINE_EXCEEDED;
-  const message = (e as Error | undefined)?.message ?? '';
-  return /connect|deadline|unavailable|transport/i.test(message) && !(err instanceof ApiError);
+  if (err instanceof ApiError) return false;
+  // The gRPC status may sit a few causes deep (ServiceError, update errors, ...).
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (isGrpcServiceError(e)) return e.code === UNAVAILABLE || e.code === DEADLINE_EXCEEDED;
+  }
+  // The lazy connection's own failure to connect carries no gRPC status.
+  const message = (err as Error | undefined)?.message ?? '';
+  return err instanceof ServiceError || /failed to connect|connection (refused|closed)|deadline/i.test(message);
 }

@@ -25,6 +25,15 @@ export interface TaskStore {
   markNotified(taskId: string, dueAt: string): Promise<boolean>;
 }
 
+/** Digest mode: one email per owner with all their due tasks. */
+export interface DigestStore {
+  /** Owners with at least one qualifying task, in id order after `afterOwnerId`. */
+  findDueOwners(q: { windowStart: string; windowEnd: string; afterOwnerId?: string; limit: number }): Promise<string[]>;
+  findDueForOwner(q: { ownerId: string; windowStart: string; windowEnd: string; limit: number }): Promise<DueTask[]>;
+  /** Marks each task that is still unnotified at that due time; returns how many this call marked. */
+  markManyNotified(tasks: { taskId: string; dueAt: string }[]): Promise<number>;
+}
+
 interface Row {
   id: string;
   title: string;
@@ -37,35 +46,74 @@ interface Row {
   owner_name: string | null;
 }
 
-export function createTaskStore(sql: Sql): TaskStore {
+function toDueTask(r: Row): DueTask {
+  return {
+    taskId: String(r.id),
+    title: r.title,
+    dueAt: r.due_at.toISOString(),
+    projectId: String(r.project_id),
+    projectName: r.project_name,
+    ownerId: String(r.owner_id),
+    ownerEmail: r.owner_email,
+    ownerName: r.owner_name,
+  };
+}
+
+export function createTaskStore(sql: Sql): TaskStore & DigestStore {
+  // The old command's rule, inclusive at both ends like its due_date__range=(now, now + 24h).
+  const qualifying = (windowStart: string, windowEnd: string) => sql`
+         t.is_completed = false
+     AND t.notification_sent = false
+     AND t.due_at >= ${windowStart}::timestamptz
+     AND t.due_at <= ${windowEnd}::timestamptz`;
+  const selectDue = () => sql`
+    SELECT t.id, t.title, t.due_at, t.due_at::text AS due_cursor, p.id AS project_id, p.name AS project_name,
+           u.id AS owner_id, u.email AS owner_email, u.name AS owner_name
+      FROM tasks t
+      JOIN projects p ON p.id = t.project_id
+      JOIN users u ON u.id = p.owner_id`;
+
   return {
     async findDue({ windowStart, windowEnd, after, limit }) {
-      // Inclusive at both ends, like the Django command's due_date__range=(now, now + 24h).
       const rows = await sql<Row[]>`
-        SELECT t.id, t.title, t.due_at, t.due_at::text AS due_cursor, p.id AS project_id, p.name AS project_name,
-               u.id AS owner_id, u.email AS owner_email, u.name AS owner_name
-          FROM tasks t
-          JOIN projects p ON p.id = t.project_id
-          JOIN users u ON u.id = p.owner_id
-         WHERE t.is_completed = false
-           AND t.notification_sent = false
-           AND t.due_at >= ${windowStart}::timestamptz
-           AND t.due_at <= ${windowEnd}::timestamptz
+        ${selectDue()}
+         WHERE ${qualifying(windowStart, windowEnd)}
            ${after ? sql`AND (t.due_at, t.id) > (${after.dueAt}::timestamptz, ${after.taskId}::bigint)` : sql``}
          ORDER BY t.due_at, t.id
          LIMIT ${limit}`;
-      const tasks = rows.map((r) => ({
-        taskId: String(r.id),
-        title: r.title,
-        dueAt: r.due_at.toISOString(),
-        projectId: String(r.project_id),
-        projectName: r.project_name,
-        ownerId: String(r.owner_id),
-        ownerEmail: r.owner_email,
-        ownerName: r.owner_name,
-      }));
+      const tasks = rows.map(toDueTask);
       const last = rows.at(-1);
       return { tasks, next: last && rows.length === limit ? { dueAt: last.due_cursor, taskId: String(last.id) } : undefined };
+    },
+
+    async findDueOwners({ windowStart, windowEnd, afterOwnerId, limit }) {
+      const rows = await sql<{ owner_id: string }[]>`
+        SELECT DISTINCT p.owner_id
+          FROM tasks t JOIN projects p ON p.id = t.project_id
+         WHERE ${qualifying(windowStart, windowEnd)}
+           ${afterOwnerId ? sql`AND p.owner_id > ${afterOwnerId}::bigint` : sql``}
+         ORDER BY p.owner_id
+         LIMIT ${limit}`;
+      return rows.map((r) => String(r.owner_id));
+    },
+
+    async findDueForOwner({ ownerId, windowStart, windowEnd, limit }) {
+      const rows = await sql<Row[]>`
+        ${selectDue()}
+         WHERE ${qualifying(windowStart, windowEnd)} AND p.owner_id = ${ownerId}::bigint
+         ORDER BY t.due_at, t.id
+         LIMIT ${limit}`;
+      return rows.map(toDueTask);
+    },
+
+    async markManyNotified(tasks) {
+      if (!tasks.length) return 0;
+      const rows = await sql`
+        UPDATE tasks AS t SET notification_sent = true, notification_sent_at = now()
+          FROM (SELECT * FROM unnest(${tasks.map((x) => x.taskId)}::bigint[], ${tasks.map((x) => x.dueAt)}::timestamptz[])) AS m(id, due_at)
+         WHERE t.id = m.id AND date_trunc('milliseconds', t.due_at) = m.due_at AND t.notification_sent = false
+        RETURNING t.id`;
+      return rows.length;
     },
 
     async markNotified(taskId, dueAt) {

@@ -49,3 +49,30 @@ export function renderReminder(task: DueTask, style: ReminderStyle): RenderedEma
   ].join('\n');
   return { to: task.ownerEmail, subject: `Reminder: "${task.title}" is due ${due}`, text, html };
 }
+
+/** Digest mode: one email listing all of an owner's due tasks, soonest first. */
+export function renderDigest(tasks: DueTask[], style: ReminderStyle): RenderedEmail {
+  const owner = tasks[0]!;
+  const greeting = owner.ownerName ? `Hello ${owner.ownerName},` : 'Hello,';
+  const lines = tasks.map((t) => {
+    const link = taskLink(t, style.linkBaseUrl);
+    return { t, due: formatDue(t.dueAt, style.timeZone), link };
+  });
+  const text = [
+    greeting,
+    '',
+    `${tasks.length} task${tasks.length === 1 ? ' is' : 's are'} due soon:`,
+    '',
+    ...lines.map(({ t, due, link }) => `- "${t.title}" (${t.projectName}), due ${due}${link ? `: ${link}` : ''}`),
+    '',
+    'Each task is reminded once per due time.',
+  ].join('\n');
+  const items = lines
+    .map(({ t, due, link }) => {
+      const title = link ? `<a href="${escapeHtml(link)}">${escapeHtml(t.title)}</a>` : escapeHtml(t.title);
+      return `<li><strong>${title}</strong> (${escapeHtml(t.projectName)}), due ${escapeHtml(due)}</li>`;
+    })
+    .join('\n');
+  const html = `<p>${escapeHtml(greeting)}</p>\n<p>${tasks.length} task${tasks.length === 1 ? ' is' : 's are'} due soon:</p>\n<ul>\n${items}\n</ul>\n<p style="color:#666666;font-size:12px">Each task is reminded once per due time.</p>`;
+  return { to: owner.ownerEmail, subject: `Reminder: ${tasks.length} task${tasks.length === 1 ? '' : 's'} due soon`, text, html };
+}

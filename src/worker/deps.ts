@@ -29,10 +29,12 @@ export async function buildWorkerResources(config: Config): Promise<WorkerResour
         new ExchangeLog(config.gemini.logDir),
       )
     : undefined;
+  const store = sql ? createTaskStore(sql) : undefined;
   const deps: ActivityDeps = {
     mailers,
     enhancer,
-    tasks: sql ? createTaskStore(sql) : undefined,
+    tasks: store,
+    digests: store,
     from,
     plan: {
       primary: config.mail.provider,
@@ -44,7 +46,7 @@ export async function buildWorkerResources(config: Config): Promise<WorkerResour
       geminiTimeoutMs: config.gemini.timeoutMs,
     },
     reminders: { timeZone: config.sweep.timeZone, linkBaseUrl: config.sweep.linkBaseUrl },
-    sweep: { windowMs: config.sweep.windowMs, pageSize: config.sweep.pageSize },
+    sweep: { windowMs: config.sweep.windowMs, pageSize: config.sweep.pageSize, digest: config.sweep.digest },
   };
   return {
     deps,

@@ -66,5 +66,10 @@ export function messagesRoutes(emails: EmailGateway) {
       );
     })
     .get('/:id', async (c) => c.json(presentStatus(await emails.status(emailId(c.req.param('id'))))))
-    .delete('/:id', async (c) => c.json(presentStatus(await emails.cancel(emailId(c.req.param('id'))))));
+    .delete('/:id', async (c) => {
+      const { status, requested } = await emails.cancel(emailId(c.req.param('id')));
+      // 202: no worker is polling right now; Temporal holds the cancellation until one does.
+      if (requested) return c.json({ ...presentStatus(status), cancellation: 'requested' }, 202);
+      return c.json(presentStatus(status));
+    });
 }
