@@ -63,7 +63,8 @@ const schema = z.object({
   DEFAULT_FROM_EMAIL: optionalText,
   SENDER_EMAIL: optionalText,
   MESSAGE_ID_DOMAIN: optionalText,
-  SEND_MAX_ATTEMPTS: int(1, 1000).default(20),
+  SEND_RETRY_WINDOW: duration.default(86_400_000),
+  SEND_MAX_ATTEMPTS: int(0, 100_000).default(0),
   SEND_PRIMARY_MAX_ATTEMPTS: int(1, 100).default(4),
 
   SMTP_SERVER: optionalText,
@@ -128,6 +129,9 @@ export interface Config {
     /** From for SES (DEFAULT_FROM_EMAIL first, as the Django backend did). */
     sesFrom: string;
     messageIdDomain?: string;
+    /** How long an email keeps being retried through transient failures. */
+    sendRetryWindowMs: number;
+    /** 0: no limit but the window. */
     sendMaxAttempts: number;
     primaryMaxAttempts: number;
   };
@@ -220,6 +224,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
       smtpFrom: e.SENDER_EMAIL ?? e.DEFAULT_FROM_EMAIL ?? OLD_DJANGO_FROM,
       sesFrom: e.DEFAULT_FROM_EMAIL ?? e.SENDER_EMAIL ?? OLD_DJANGO_FROM,
       messageIdDomain: e.MESSAGE_ID_DOMAIN,
+      sendRetryWindowMs: e.SEND_RETRY_WINDOW,
       sendMaxAttempts: e.SEND_MAX_ATTEMPTS,
       primaryMaxAttempts: e.SEND_PRIMARY_MAX_ATTEMPTS,
     },

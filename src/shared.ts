@@ -34,6 +34,8 @@ export interface DeliveryPlan {
   primary: ProviderName;
   fallback?: ProviderName;
   messageIdDomain: string;
+  sendRetryWindowMs: number;
+  /** 0: unlimited within sendRetryWindowMs. */
   sendMaxAttempts: number;
   primaryMaxAttempts: number;
   enhancerAvailable: boolean;

@@ -3,11 +3,13 @@ import type { Activities } from '../activities/index.js';
 import { messageIdFor, type DeliveryPlan, type DeliveryResult, type RenderedEmail } from '../src/shared.js';
 import { attemptsOf, rootFailure } from './failures.js';
 
-function senders(maximumAttempts: number) {
+/** Retries are bounded by time (the retry window), not by a count that an outage could outlast. */
+function senders(plan: DeliveryPlan, maximumAttempts: number) {
   return proxyActivities<Activities>({
     startToCloseTimeout: '1 minute',
     heartbeatTimeout: '10 seconds',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts },
+    scheduleToCloseTimeout: plan.sendRetryWindowMs,
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts },
   });
 }
 
@@ -21,7 +23,7 @@ export async function deliver(plan: DeliveryPlan, email: RenderedEmail, messageK
   const base = { workflowId, messageId, ...email };
   const primaryAttempts = plan.fallback ? plan.primaryMaxAttempts : plan.sendMaxAttempts;
   try {
-    const r = await senders(primaryAttempts).sendEmail({ ...base, provider: plan.primary });
+    const r = await senders(plan, primaryAttempts).sendEmail({ ...base, provider: plan.primary });
     return { provider: r.provider, providerMessageId: r.providerMessageId, messageId, attempts: r.attempt };
   } catch (err) {
     if (!plan.fallback) throw err;
@@ -29,12 +31,12 @@ export async function deliver(plan: DeliveryPlan, email: RenderedEmail, messageK
     const spent = attemptsOf(err) ?? primaryAttempts;
     const primaryFailure = { provider: plan.primary, error: failure.message, errorType: failure.type };
     try {
-      const r = await senders(plan.sendMaxAttempts).sendEmail({ ...base, provider: plan.fallback });
+      const r = await senders(plan, plan.sendMaxAttempts).sendEmail({ ...base, provider: plan.fallback });
       return { provider: r.provider, providerMessageId: r.providerMessageId, messageId, attempts: spent + r.attempt, primaryFailure };
     } catch (fallbackErr) {
       // Both failed: the failure counts the attempts of both and keeps the primary's reason.
       const last = rootFailure(fallbackErr);
-      const attempt = spent + (attemptsOf(fallbackErr) ?? plan.sendMaxAttempts);
+      const attempt = spent + (attemptsOf(fallbackErr) ?? 1);
       throw ApplicationFailure.create({ message: last.message, type: last.type, nonRetryable: true, details: [{ attempt, primaryFailure }] });
     }
   }

@@ -2,7 +2,7 @@ import { ApplicationFailure, condition, proxyActivities, proxyLocalActivities, s
 import type { Activities } from '../activities/index.js';
 import { messageIdFor, type EmailStatus, type SendEmailInput } from '../src/shared.js';
 import { deliver } from './deliver.js';
-import { cancelUpdate, statusQuery } from './definitions.js';
+import { cancelSignal, cancelUpdate, statusQuery } from './definitions.js';
 import { attemptsOf, rootFailure } from './failures.js';
 
 const { planDelivery } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds' });
@@ -21,14 +21,18 @@ export async function SendEmailWorkflow(input: SendEmailInput): Promise<EmailSta
     attempts: 0,
   };
   let cancelled = false;
+  const cancel = () => {
+    cancelled = true;
+    status.state = 'cancelled';
+    return status;
+  };
   setHandler(statusQuery, () => status);
+  setHandler(cancelSignal, () => {
+    if (CANCELLABLE.has(status.state)) cancel();
+  });
   setHandler(
     cancelUpdate,
-    () => {
-      cancelled = true;
-      status.state = 'cancelled';
-      return status;
-    },
+    cancel,
     {
       validator: () => {
         if (!CANCELLABLE.has(status.state)) throw ApplicationFailure.nonRetryable(`the email is already ${status.state}`, 'NotCancellable');

@@ -8,9 +8,9 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
 } from '@temporalio/client';
-import { cancelUpdate, statusQuery } from '../../workflows/definitions.js';
+import { cancelSignal, cancelUpdate, statusQuery } from '../../workflows/definitions.js';
 import { messageWorkflowId, type EmailStatus, type SendEmailInput } from '../shared.js';
-import { ApiError } from './errors.js';
+import { ApiError, isTemporalUnavailable } from './errors.js';
 
 export interface EmailGateway {
   queue(input: SendEmailInput, idempotencyKey?: string): Promise<{ workflowId: string; duplicate: boolean }>;
@@ -53,6 +53,15 @@ export function createEmailGateway(client: Client, taskQueue: string, timeoutMs:
     }
   }
 
+  async function serverAnswers(): Promise<boolean> {
+    try {
+      await bounded(() => client.connection.workflowService.getSystemInfo({}));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   async function status(id: string): Promise<EmailStatus> {
     const { handle, d } = await describeEmail(id);
     const memo = (d.memo ?? {}) as Memo;
@@ -79,16 +88,24 @@ export function createEmailGateway(client: Client, taskQueue: string, timeoutMs:
         }
         return { ...skeleton, state: 'failed' };
       case 'RUNNING': {
+        const pending = d.raw.pendingActivities?.find((a) => a.activityType?.name === 'sendEmail');
+        // What the server alone knows, for when no worker answers the query (none polling, or busy).
+        const known: EmailStatus = pending
+          ? { ...skeleton, state: 'sending', attempts: pending.attempt ?? 0, lastError: pending.lastFailure?.message ?? undefined }
+          : d.raw.pendingActivities?.some((a) => a.activityType?.name === 'enhanceEmail')
+            ? { ...skeleton, state: 'enhancing' }
+            : memo.sendAt && Date.parse(memo.sendAt) > Date.now()
+              ? { ...skeleton, state: 'scheduled' }
+              : skeleton;
         // Only "started" and "task scheduled" in history: no worker has picked it up, nothing to ask.
-        if (d.historyLength <= 2) return skeleton;
+        if (d.historyLength <= 2) return known;
         let live: EmailStatus;
         try {
           live = await bounded(() => handle.query(statusQuery));
-        } catch {
-          // No worker polling yet: the email is safe in Temporal and waits for one.
-          return skeleton;
+        } catch (err) {
+          if (isTemporalUnavailable(err) && !(await serverAnswers())) throw err;
+          return known;
         }
-        const pending = d.raw.pendingActivities?.find((a) => a.activityType?.name === 'sendEmail');
         if (pending && live.state === 'sending') {
           return { ...live, attempts: pending.attempt ?? live.attempts, lastError: pending.lastFailure?.message ?? undefined };
         }
@@ -119,6 +136,16 @@ export function createEmailGateway(client: Client, taskQueue: string, timeoutMs:
         );
         return { workflowId, duplicate: false };
       } catch (err) {
+        if (isTemporalUnavailable(err)) {
+          // The start may have reached the server before the answer was lost: a retry without an
+          // Idempotency-Key must not send a second email, so say "queued" when it exists.
+          const exists = await bounded(() => client.workflow.getHandle(workflowId).describe()).then(
+            () => true,
+            () => false,
+          );
+          if (exists) return { workflowId, duplicate: false };
+          throw err;
+        }
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
         const d = await bounded(() => client.workflow.getHandle(workflowId).describe());
         if ((d.memo as Memo | undefined)?.requestHash !== hash) {
@@ -137,6 +164,8 @@ export function createEmailGateway(client: Client, taskQueue: string, timeoutMs:
           return { status: await bounded(() => handle.executeUpdate(cancelUpdate)), requested: false };
         } catch (err) {
           if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+            // No worker took the update in time; a signal is durable and applies when one does.
+            await bounded(() => handle.signal(cancelSignal));
             return { status: await status(id), requested: true };
           }
           if (!(err instanceof WorkflowUpdateFailedError)) throw err;

@@ -22,7 +22,17 @@ export interface Exchange {
 export class ExchangeLog {
   constructor(private readonly dir: string) {}
 
-  async write(exchange: Exchange): Promise<string> {
+  /** Best effort: an unwritable folder is reported, and never costs the email its Gemini answer. */
+  async write(exchange: Exchange): Promise<string | undefined> {
+    try {
+      return await this.writeFile(exchange);
+    } catch (err) {
+      console.warn(`gemini exchange log: could not write to ${this.dir}: ${(err as Error).message}`);
+      return undefined;
+    }
+  }
+
+  private async writeFile(exchange: Exchange): Promise<string> {
     await mkdir(this.dir, { recursive: true });
     const now = new Date();
     const stamp = now.toISOString().replace(/[:.]/g, '-');

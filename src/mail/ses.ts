@@ -40,7 +40,14 @@ export class SesMailer implements Mailer {
 
   constructor(opts: SesOptions) {
     // maxAttempts 1: Temporal owns retries, so an SDK retry loop must not multiply them.
-    this.client = new SESv2Client({ region: opts.region, endpoint: opts.endpoint, credentials: opts.credentials, maxAttempts: 1 });
+    // Timeouts: a hung call must end well before the activity's own limit, or a retry could overlap it.
+    this.client = new SESv2Client({
+      region: opts.region,
+      endpoint: opts.endpoint,
+      credentials: opts.credentials,
+      maxAttempts: 1,
+      requestHandler: { connectionTimeout: 10_000, requestTimeout: 30_000 },
+    });
   }
 
   async send(email: OutgoingEmail): Promise<SendReceipt> {

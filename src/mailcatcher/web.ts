@@ -3,10 +3,8 @@ import path from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { simpleParser } from 'mailparser';
+import { escapeHtml as esc } from '../enhance/html.js';
 
-function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 export interface StoredMail {
   id: string;

@@ -1,3 +1,4 @@
+import { escapeHtml } from '../enhance/html.js';
 import type { DueTask, RenderedEmail } from '../shared.js';
 
 export interface ReminderStyle {
@@ -5,9 +6,6 @@ export interface ReminderStyle {
   linkBaseUrl?: string;
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 /** "Monday 23 November 2026, 14:00 (Europe/Paris)": the zone is named so nobody guesses. */
 export function formatDue(iso: string, timeZone: string): string {

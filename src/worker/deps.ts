@@ -40,6 +40,7 @@ export async function buildWorkerResources(config: Config): Promise<WorkerResour
       primary: config.mail.provider,
       fallback: config.mail.fallback,
       messageIdDomain: config.mail.messageIdDomain ?? addressDomain(primaryFrom) ?? 'localhost',
+      sendRetryWindowMs: config.mail.sendRetryWindowMs,
       sendMaxAttempts: config.mail.sendMaxAttempts,
       primaryMaxAttempts: config.mail.primaryMaxAttempts,
       geminiMaxAttempts: config.gemini.maxAttempts,

@@ -42,6 +42,14 @@ describe('DELETE /message/:id of a queued email while no worker polls (Temporal 
     assert.ok(!answers.some((a) => a.endsWith('temporal_unavailable')), `DELETE answered: ${answers.join('; ')}`);
   });
 
+  test('with no worker yet, an email with send_at reads as scheduled (from what the server knows)', async () => {
+    const sendAt = new Date(Date.now() + 3_600_000).toISOString();
+    const queued = await assertQueued(await postMessage(app, { destinataire: 'to@example.com', sujet: 'Later', message: 'x', send_at: sendAt }));
+    const body = (await (await app.request(queued.status_url)).json()) as { state: string; send_at: string };
+    assert.equal(body.state, 'scheduled');
+    assert.equal(body.send_at, sendAt);
+  });
+
   test('the cancellation is accepted as requested (202), and applies once a worker picks the email up: nothing is sent', async () => {
     const queued = await assertQueued(await postMessage(app, { destinataire: 'later@example.com', sujet: 'Cancel then worker', message: 'x' }));
     const res = await app.request(queued.status_url, { method: 'DELETE' });

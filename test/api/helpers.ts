@@ -66,7 +66,8 @@ export async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean,
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
-    if (ok(v) || Date.now() > deadline) return v;
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(v)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }

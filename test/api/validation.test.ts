@@ -45,13 +45,13 @@ describe('POST /message validation: body, content type and fields (real app, rea
     }
   });
 
-  test('text/plain, form and missing content types answer 415 naming Content-Type', async () => {
+  test('text/plain, form and missing content types answer 400 naming Content-Type, as the old service did', async () => {
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'text/json']) {
       const res = await postMessage(app, VALID, { 'content-type': type });
-      await assertApiError(res, 415, 'unsupported_media_type', ['Content-Type']);
+      await assertApiError(res, 400, 'invalid_request', ['Content-Type']);
     }
     const bare = await app.request('/message', { method: 'POST', body: new TextEncoder().encode(JSON.stringify(VALID)) });
-    await assertApiError(bare, 415, 'unsupported_media_type', ['Content-Type']);
+    await assertApiError(bare, 400, 'invalid_request', ['Content-Type']);
   });
 
   test('application/json with a charset, and +json types, are accepted', async () => {

@@ -96,6 +96,7 @@ describe('npm run dev: the service started the way the README says', () => {
     const mail = (await caught()).find((m) => m.messageId === `<${workflow_id}@polplana.work>`);
     assert.ok(mail, 'the .eml file is in DATA_DIR/mail');
     assert.equal(mail.from?.text, 'noreply@polplana.work');
+    assert.equal(mail.to && !Array.isArray(mail.to) ? mail.to.text : '', 'a@example.com');
     assert.equal(mail.subject, 'Hi');
     assert.equal(mail.text?.trim(), 'Hello');
     const listing = (await (await fetch(`http://127.0.0.1:${env.MAILCATCHER_HTTP_PORT}/api/messages`)).json()) as { subject: string }[];

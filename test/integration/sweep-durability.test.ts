@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { Client, Connection, ScheduleNotFoundError } from '@temporalio/client';
+import { Client, Connection, ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
 import { MailCatcher } from '../../src/mailcatcher/catcher.js';
 import { SCHEDULE_ID, type SweepSummary } from '../../src/shared.js';
 import { createTestDatabase } from '../support/db.js';
@@ -69,23 +69,37 @@ describe('the sweep with the worker as its own process (npm run worker)', () => 
     }
   });
 
-  test('ten concurrent `temporal schedule trigger` commands end with each task reminded exactly once', async () => {
+  test('ten concurrent `temporal schedule trigger` (overlap AllowAll) and ten ScheduleHandle.trigger(ALLOW_ALL) remind each task once', async () => {
     await seedMany(db.sql, 30, 'cli', new Date(Date.now() + HOUR));
     const worker = spawnWorker(vars);
     try {
-      const runs = await Promise.all(Array.from({ length: 10 }, () => temporalCli(['schedule', 'trigger', '--schedule-id', SCHEDULE_ID])));
+      const sweepsBefore = await countSweeps();
+      const runs = await Promise.all(
+        Array.from({ length: 10 }, () => temporalCli(['schedule', 'trigger', '--schedule-id', SCHEDULE_ID, '--overlap-policy', 'AllowAll'])),
+      );
       assert.ok(runs.every((r) => r.code === 0), runs.map((r) => r.out).join('\n'));
-      await sink.waitFor((m) => m.filter((x) => x.to === 'cli@example.com').length >= 30, 60_000);
       await waitUntil(async () => Number((await db.sql`SELECT count(*) FROM tasks WHERE title LIKE 'cli-%' AND notification_sent`)[0]!.count) === 30);
-      await new Promise((r) => setTimeout(r, 1000));
-      const ids = sink.messages.filter((x) => x.to === 'cli@example.com').map((m) => m.messageId);
-      assert.equal(ids.length, 30);
-      assert.equal(new Set(ids).size, 30);
+      await seedMany(db.sql, 30, 'sdk', new Date(Date.now() + HOUR));
+      const schedule = client.schedule.getHandle(SCHEDULE_ID);
+      await Promise.all(Array.from({ length: 10 }, () => schedule.trigger(ScheduleOverlapPolicy.ALLOW_ALL)));
+      await waitUntil(async () => Number((await db.sql`SELECT count(*) FROM tasks WHERE title LIKE 'sdk-%' AND notification_sent`)[0]!.count) === 30);
+      await waitUntil(async () => (await countSweeps('Running')) === 0);
+      assert.ok((await countSweeps()) - sweepsBefore >= 4, 'several sweeps really ran side by side');
+      for (const owner of ['cli@example.com', 'sdk@example.com']) {
+        const ids = sink.messages.filter((x) => x.to === owner).map((m) => m.messageId);
+        assert.equal(ids.length, 30, owner);
+        assert.equal(new Set(ids).size, 30, owner);
+      }
     } finally {
       worker.kill('SIGTERM');
       await exited(worker);
     }
   });
+
+  async function countSweeps(status?: string): Promise<number> {
+    const q = `WorkflowType = 'DueTaskSweepWorkflow' AND TaskQueue = '${vars.TEMPORAL_TASK_QUEUE}'${status ? ` AND ExecutionStatus = '${status}'` : ''}`;
+    return (await collect(client.workflow.list({ query: q }))).length;
+  }
 
   test('SIGKILL of the worker mid-sweep: every task is reminded and marked, one Message-ID per task', async () => {
     const N = 300;

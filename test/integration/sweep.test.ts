@@ -78,6 +78,13 @@ describe('DueTaskSweepWorkflow against a real PostgreSQL and SMTP sink', () => {
     const concurrent = await Promise.all(Array.from({ length: 10 }, () => sweep(T.toISOString())));
     assert.equal(concurrent.reduce((n, s) => n + s.sent, 0), 0);
     assert.equal(concurrent.reduce((n, s) => n + s.alreadyHandled, 0), 200);
+    // Ten sweeps racing over fresh tasks: each task is sent by exactly one of them.
+    await seedTasks(db.sql, Array.from({ length: 20 }, (_, i) => ({ title: `D-${i}`, dueAt: new Date(T.getTime() + i * 60_000) })));
+    const racing = await Promise.all(Array.from({ length: 10 }, () => sweep(T.toISOString())));
+    assert.equal(racing.reduce((n, s) => n + s.sent, 0), 20);
+    const fresh = sink.messages.filter((x) => x.subject?.includes('"D-'));
+    assert.equal(fresh.length, 20);
+    assert.equal(new Set(fresh.map((m) => m.messageId)).size, 20);
     const perTask = new Map<string, number>();
     for (const m of sink.messages.filter((x) => x.subject?.includes('"C-'))) perTask.set(m.messageId!, (perTask.get(m.messageId!) ?? 0) + 1);
     assert.equal(perTask.size, 20);

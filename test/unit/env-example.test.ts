@@ -14,11 +14,11 @@ describe('.env.example', () => {
     );
   });
 
-  test('every variable has a comment above it', () => {
+  test('every variable has its own comment on the line above (not a section header)', () => {
     const lines = example.split('\n');
     for (const [key] of entries) {
-      const i = lines.findIndex((l) => l.startsWith(`${key}=`));
-      assert.ok(lines.slice(Math.max(0, i - 3), i).some((l) => l.startsWith('#')), `${key} has a comment`);
+      const above = lines[lines.findIndex((l) => l.startsWith(`${key}=`)) - 1] ?? '';
+      assert.ok(above.startsWith('# ') && !above.startsWith('# ---'), `${key} has a comment: ${above}`);
     }
   });
 

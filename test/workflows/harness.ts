@@ -56,6 +56,7 @@ export function fakeDeps(over: Partial<Omit<ActivityDeps, 'plan'>> = {}, plan: P
     plan: {
       primary: 'smtp',
       messageIdDomain: DOMAIN,
+      sendRetryWindowMs: 60_000,
       sendMaxAttempts: 3,
       primaryMaxAttempts: 2,
       geminiMaxAttempts: 3,

@@ -111,10 +111,10 @@ describe('SendEmailWorkflow status query, cancel update and send_at (real workfl
     assert.equal(calls.length, 0);
   });
 
-  test('send_at two seconds ahead: sendEmail is not called before send_at', async () => {
+  test('send_at six seconds ahead: sendEmail is not called before send_at', async () => {
     const calls: SendCall[] = [];
     const activities = { ...createActivities(fakeDeps()), sendEmail: fakeSend(calls) };
-    const sendAt = new Date(Date.now() + 2_000).toISOString();
+    const sendAt = new Date(Date.now() + 6_000).toISOString();
     const result = await h.run(activities, async (taskQueue) => {
       const handle = await h.client.workflow.start('SendEmailWorkflow', { taskQueue, workflowId: `message-${randomUUID()}`, args: [input({ sendAt })] });
       assert.equal((await handle.query(statusQuery)).state, 'scheduled');

@@ -11,9 +11,8 @@ const ID_PATTERN = /^[A-Za-z0-9._~:-]{1,255}$/;
 async function readJson(req: Request): Promise<unknown> {
   const type = req.headers.get('content-type') ?? '';
   if (!/^application\/(.+\+)?json\b/i.test(type)) {
-    throw new ApiError(415, 'unsupported_media_type', 'The request body must be JSON (Content-Type: application/json)', [
-      { field: 'Content-Type', reason: 'must be application/json' },
-    ]);
+    // 400, as the Flask mailer answered a request that was not JSON.
+    throw invalid([{ field: 'Content-Type', reason: 'must be application/json (the body must be JSON)' }]);
   }
   const text = await req.text();
   try {
