@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
@@ -6,6 +6,7 @@ import { requestId } from 'hono/request-id';
 import type { Logger } from 'pino';
 import type { EmailGateway } from './emails.js';
 import { ApiError, isTemporalUnavailable } from './errors.js';
+import { registerDocsPage, registerOpenApi } from './openapi.js';
 import { healthRoutes } from './routes/health.js';
 import { messagesRoutes } from './routes/messages.js';
 
@@ -17,7 +18,7 @@ export interface AppDeps {
 }
 
 export function createApp(deps: AppDeps) {
-  const app = new Hono();
+  const app = new OpenAPIHono();
   app.use('*', requestId());
   app.use('*', cors({ exposeHeaders: ['x-request-id', 'Retry-After'] }));
   app.use(
@@ -33,6 +34,8 @@ export function createApp(deps: AppDeps) {
   );
   app.route('/', healthRoutes(deps.checkTemporal));
   app.route('/message', messagesRoutes(deps.emails));
+  registerOpenApi(app);
+  registerDocsPage(app);
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}`, requestId: c.get('requestId') } }, 404));
   app.onError((err, c) => {

@@ -67,3 +67,55 @@ export function fieldProblems(error: z.ZodError): { field: string; reason: strin
     return [{ field: issue.path.length ? issue.path.join('.') : 'body', reason: issue.message }];
   });
 }
+
+const problem = z.object({ field: z.string(), reason: z.string() });
+
+export const errorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: 'invalid_request' }),
+      message: z.string(),
+      details: z.unknown().optional().openapi({ description: 'For 400: [{field, reason}] for each bad field.', type: 'array', items: { $ref: '#/components/schemas/FieldProblem' } }),
+      requestId: z.string(),
+    }),
+  })
+  .openapi('Error');
+export const fieldProblemSchema = problem.openapi('FieldProblem');
+
+export const queuedSchema = z
+  .object({
+    status: z.literal('queued'),
+    message: z.string(),
+    task_id: z.string().openapi({ description: 'Same as workflow_id (the old field name).' }),
+    workflow_id: z.string(),
+    duplicate: z.boolean().openapi({ description: 'True when the Idempotency-Key was already used for this payload.' }),
+    send_at: z.string().nullable(),
+    status_url: z.string(),
+  })
+  .openapi('Queued');
+
+const state = z.enum(['queued', 'scheduled', 'enhancing', 'sending', 'sent', 'failed', 'cancelled']);
+const providerName = z.enum(['smtp', 'ses']);
+
+export const emailStatusSchema = z
+  .object({
+    id: z.string(),
+    workflow_id: z.string(),
+    state,
+    to: z.string(),
+    subject: z.string(),
+    send_at: z.string().nullable(),
+    message_id: z.string().nullable().openapi({ description: 'RFC 5322 Message-ID derived from the workflow id.' }),
+    enhancement: z.object({ used: z.enum(['gemini', 'fallback', 'none']), reason: z.string().optional() }),
+    provider: providerName.nullable(),
+    provider_message_id: z.string().nullable(),
+    attempts: z.number().int(),
+    primary_failure: z.object({ provider: providerName, error: z.string(), errorType: z.string().optional() }).nullable(),
+    last_error: z.string().nullable(),
+    error: z.object({ message: z.string(), type: z.string().optional() }).nullable(),
+    sent_at: z.string().nullable(),
+    cancellation: z.literal('requested').optional().openapi({ description: 'DELETE only: no worker answered in time; the cancel is recorded.' }),
+  })
+  .openapi('EmailStatus');
+
+export const healthSchema = z.object({ status: z.literal('ok'), message: z.string() }).openapi('Health');
