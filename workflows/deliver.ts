@@ -9,7 +9,8 @@ function senders(plan: DeliveryPlan, maximumAttempts: number) {
     startToCloseTimeout: '1 minute',
     heartbeatTimeout: '10 seconds',
     scheduleToCloseTimeout: plan.sendRetryWindowMs,
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts },
+    // 0 means "no cap but the window"; the SDK spells that as an absent maximumAttempts.
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: maximumAttempts || undefined },
   });
 }
 

@@ -92,7 +92,8 @@ describe('npm run dev: the service started the way the README says', () => {
     });
     assert.equal(res.status, 202);
     const { workflow_id } = (await res.json()) as { workflow_id: string };
-    assert.equal((await waitSent(workflow_id)).state, 'sent');
+    const done = await waitSent(workflow_id);
+    assert.equal(done.state, 'sent', JSON.stringify(done));
     const mail = (await caught()).find((m) => m.messageId === `<${workflow_id}@polplana.work>`);
     assert.ok(mail, 'the .eml file is in DATA_DIR/mail');
     assert.equal(mail.from?.text, 'noreply@polplana.work');
@@ -112,7 +113,8 @@ describe('npm run dev: the service started the way the README says', () => {
       body: JSON.stringify({ destinataire: 'b@example.com', sujet: 'Enhanced', message: 'Plain words', enhance_content: true }),
     });
     const { workflow_id } = (await res.json()) as { workflow_id: string };
-    assert.equal((await waitSent(workflow_id)).state, 'sent');
+    const done = await waitSent(workflow_id);
+    assert.equal(done.state, 'sent', JSON.stringify(done));
     const mail = (await caught()).find((m) => m.subject === 'Enhanced')!;
     assert.equal(mail.to && !Array.isArray(mail.to) ? mail.to.text : '', 'b@example.com');
     assert.match(String(mail.html), /<h2>Hello<\/h2>/);
