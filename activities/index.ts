@@ -87,9 +87,13 @@ export function createActivities(deps: ActivityDeps) {
           html: input.html ?? textToHtml(input.text),
           messageId: input.messageId,
         });
+        ctx.metricMeter.createCounter('mailer_emails_sent', 'emails', 'Emails accepted by a provider').add(1, { provider: input.provider, kind: ctx.info.workflowType ?? 'unknown' });
         return { provider: input.provider, providerMessageId: receipt.providerMessageId, messageId: input.messageId, attempt };
       } catch (err) {
         const e = err instanceof MailError ? err : new MailError(String(err), 'SendError', false);
+        ctx.metricMeter
+          .createCounter('mailer_emails_failed', 'attempts', 'Send attempts that failed, by provider and reason')
+          .add(1, { provider: input.provider, reason: e.type, permanent: String(e.permanent) });
         // The attempt travels with the failure: the workflow reports it after retries end.
         throw ApplicationFailure.create({ message: e.message, type: e.type, nonRetryable: e.permanent, details: [{ attempt }] });
       } finally {

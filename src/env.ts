@@ -53,6 +53,7 @@ const schema = z.object({
   TEMPORAL_CLI_PATH: optionalText,
   TEMPORAL_UI_PORT: int(1, 65535).default(8233),
   WORKFLOW_BUNDLE_PATH: optionalText,
+  WORKER_METRICS_PORT: int(0, 65535).default(9464),
 
   DATABASE_URL: optionalText.pipe(z.union([z.undefined(), url])),
   DATA_DIR: z.string().default('.data'),
@@ -117,6 +118,8 @@ export interface Config {
     uiPort: number;
     /** A prebuilt workflow bundle; without one the worker bundles workflows/ at start-up. */
     workflowBundlePath?: string;
+    /** Prometheus endpoint of the worker (Temporal runtime metrics and ours); 0: off. */
+    workerMetricsPort: number;
   };
   databaseUrl?: string;
   dataDir: string;
@@ -214,6 +217,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
       cliPath: e.TEMPORAL_CLI_PATH,
       uiPort: e.TEMPORAL_UI_PORT,
       workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
+      workerMetricsPort: e.WORKER_METRICS_PORT,
     },
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,

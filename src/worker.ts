@@ -5,12 +5,12 @@ import { ensureDueTaskSweepSchedule } from './schedule.js';
 import { connectionOptions } from './temporal.js';
 import { connectWorker, createWorker } from './worker/create.js';
 import { buildWorkerResources } from './worker/deps.js';
-import { installRuntimeLogger } from './worker/runtime.js';
+import { installRuntime } from './worker/runtime.js';
 
 async function main() {
   const config = loadEnvOrExit();
   const logger = createLogger(config.logLevel, 'worker');
-  installRuntimeLogger(logger);
+  installRuntime(logger, config.temporal.workerMetricsPort);
   const resources = await buildWorkerResources(config);
   const connection = await connectWorker(config);
   const clientConnection = await Connection.connect(connectionOptions(config.temporal));

@@ -6,6 +6,7 @@ import { requestId } from 'hono/request-id';
 import type { Logger } from 'pino';
 import type { EmailGateway } from './emails.js';
 import { ApiError, isTemporalUnavailable } from './errors.js';
+import { createApiMetrics } from './metrics.js';
 import { registerDocsPage, registerOpenApi } from './openapi.js';
 import { healthRoutes } from './routes/health.js';
 import { messagesRoutes } from './routes/messages.js';
@@ -19,6 +20,8 @@ export interface AppDeps {
 
 export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono();
+  const metrics = createApiMetrics();
+  app.use('*', metrics.middleware);
   app.use('*', requestId());
   app.use('*', cors({ exposeHeaders: ['x-request-id', 'Retry-After'] }));
   app.use(
@@ -33,7 +36,8 @@ export function createApp(deps: AppDeps) {
     }),
   );
   app.route('/', healthRoutes(deps.checkTemporal));
-  app.route('/message', messagesRoutes(deps.emails));
+  app.route('/message', messagesRoutes(deps.emails, (duplicate) => metrics.emailsAccepted.inc({ duplicate: String(duplicate) })));
+  app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
   registerOpenApi(app);
   registerDocsPage(app);
 

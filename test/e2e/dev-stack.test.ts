@@ -57,6 +57,7 @@ describe('npm run dev: the service started the way the README says', () => {
       EMBEDDED_POSTGRES_PORT: String(await freePort()),
       MAILCATCHER_SMTP_PORT: String(await freePort()),
       MAILCATCHER_HTTP_PORT: String(await freePort()),
+      WORKER_METRICS_PORT: String(await freePort()),
       GEMINI_API_KEY: 'e2e-key',
       GEMINI_BASE_URL: await gemini.start(),
       LOG_LEVEL: 'warn',

@@ -7,7 +7,7 @@ import { infra } from './env.js';
 export function spawnWorker(vars: Record<string, string>): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/worker.ts')], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'error', WORKFLOW_BUNDLE_PATH: infra.workflowBundle, TEMPORAL_ADDRESS: infra.temporalAddress, ...vars },
+    env: { ...process.env, LOG_LEVEL: 'error', WORKER_METRICS_PORT: '0', WORKFLOW_BUNDLE_PATH: infra.workflowBundle, TEMPORAL_ADDRESS: infra.temporalAddress, ...vars },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   return child;

@@ -36,7 +36,7 @@ function emailId(raw: string): string {
   return raw;
 }
 
-export function messagesRoutes(emails: EmailGateway) {
+export function messagesRoutes(emails: EmailGateway, onAccepted: (duplicate: boolean) => void = () => {}) {
   return new Hono()
     .post('/', async (c) => {
       const key = idempotencyKey(c.req.raw);
@@ -51,6 +51,7 @@ export function messagesRoutes(emails: EmailGateway) {
         ...(body.send_at ? { sendAt: new Date(body.send_at).toISOString() } : {}),
       };
       const { workflowId, duplicate } = await emails.queue(input, key);
+      onAccepted(duplicate);
       return c.json(
         {
           status: 'queued',
