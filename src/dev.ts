@@ -35,7 +35,8 @@ async function main() {
   process.once('SIGTERM', () => void shutdown(0));
 
   try {
-    const overrides: Record<string, string> = {};
+    // Human-readable logs for a person at a terminal, unless LOG_FORMAT says otherwise.
+    const overrides: Record<string, string> = process.env.LOG_FORMAT ? {} : { LOG_FORMAT: 'pretty' };
 
     const temporalPort = portOf(config.temporal.address);
     if (await canConnect(temporalPort)) {

@@ -38,6 +38,7 @@ const url = z.url({ message: 'must be a URL' });
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
   HOST: z.string().default('0.0.0.0'),
   PORT: int(0, 65535).default(3000),
   MAX_BODY_BYTES: int(1024, 10 * 1024 * 1024).default(1024 * 1024),
@@ -107,6 +108,7 @@ export const ENV_VARIABLES = Object.keys(schema.shape);
 export interface Config {
   nodeEnv: RawEnv['NODE_ENV'];
   logLevel: RawEnv['LOG_LEVEL'];
+  logFormat: RawEnv['LOG_FORMAT'];
   http: { host: string; port: number; maxBodyBytes: number; temporalTimeoutMs: number };
   temporal: {
     address: string;
@@ -204,6 +206,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
   return {
     nodeEnv: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     http: { host: e.HOST, port: e.PORT, maxBodyBytes: e.MAX_BODY_BYTES, temporalTimeoutMs: e.TEMPORAL_REQUEST_TIMEOUT },
     temporal: {
       address: e.TEMPORAL_ADDRESS,

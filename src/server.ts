@@ -7,7 +7,7 @@ import { createLazyClient } from './temporal.js';
 
 async function main() {
   const config = loadEnvOrExit();
-  const logger = createLogger(config.logLevel, 'api');
+  const logger = createLogger(config.logLevel, 'api', config.logFormat);
   const { client, connection } = createLazyClient(config);
   const timeout = config.http.temporalTimeoutMs;
   const app = createApp({

@@ -9,7 +9,7 @@ import { installRuntime } from './worker/runtime.js';
 
 async function main() {
   const config = loadEnvOrExit();
-  const logger = createLogger(config.logLevel, 'worker');
+  const logger = createLogger(config.logLevel, 'worker', config.logFormat);
   installRuntime(logger, config.temporal.workerMetricsPort);
   const resources = await buildWorkerResources(config);
   const connection = await connectWorker(config);

@@ -1,3 +1,4 @@
+import './context.js';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
@@ -23,6 +24,16 @@ export function createApp(deps: AppDeps) {
   const metrics = createApiMetrics();
   app.use('*', metrics.middleware);
   app.use('*', requestId());
+  // One line per request, with its request id and, where there is one, the email's workflow id.
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    const workflowId = c.get('workflowId') ?? (c.req.param('id') as string | undefined);
+    deps.logger.info(
+      { requestId: c.get('requestId'), ...(workflowId ? { workflowId } : {}), method: c.req.method, route: c.req.routePath, status: c.res.status, ms: Math.round(performance.now() - started) },
+      'request',
+    );
+  });
   app.use('*', cors({ exposeHeaders: ['x-request-id', 'Retry-After'] }));
   app.use(
     '*',

@@ -52,6 +52,7 @@ export function messagesRoutes(emails: EmailGateway, onAccepted: (duplicate: boo
       };
       const { workflowId, duplicate } = await emails.queue(input, key);
       onAccepted(duplicate);
+      c.set('workflowId', workflowId);
       return c.json(
         {
           status: 'queued',

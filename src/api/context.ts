@@ -1,0 +1,8 @@
+// Values a request carries through Hono's context, typed once for every route.
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** The email's workflow id, once known: every log line of the request names it. */
+    workflowId?: string;
+  }
+}
+export {};
