@@ -29,6 +29,13 @@ export function messageIdFor(workflowId: string, domain: string): string {
   return `<${local}@${domain}>`;
 }
 
+/**
+ * Keyword search attributes on every workflow, so the Web UI and `temporal workflow list --query`
+ * can filter: MailKind (message, reminder, digest, sweep), MailProvider (smtp, ses), MailOutcome.
+ */
+export const SEARCH_ATTRIBUTE_NAMES = ['MailKind', 'MailProvider', 'MailOutcome'] as const;
+export type SearchAttributeName = (typeof SEARCH_ATTRIBUTE_NAMES)[number];
+
 /** What the worker's configuration says about delivery; read once per workflow run. */
 export interface DeliveryPlan {
   primary: ProviderName;
@@ -41,6 +48,8 @@ export interface DeliveryPlan {
   enhancerAvailable: boolean;
   geminiMaxAttempts: number;
   geminiTimeoutMs: number;
+  /** Whether the namespace has the Mail* search attributes (upserting unknown ones fails a workflow). */
+  searchAttributes?: boolean;
 }
 
 export interface RenderedEmail {

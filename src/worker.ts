@@ -6,14 +6,16 @@ import { connectionOptions } from './temporal.js';
 import { connectWorker, createWorker } from './worker/create.js';
 import { buildWorkerResources } from './worker/deps.js';
 import { installRuntime } from './worker/runtime.js';
+import { ensureSearchAttributes } from './worker/search-attributes.js';
 
 async function main() {
   const config = loadEnvOrExit();
   const logger = createLogger(config.logLevel, 'worker', config.logFormat);
   installRuntime(logger, config.temporal.workerMetricsPort);
-  const resources = await buildWorkerResources(config);
-  const connection = await connectWorker(config);
   const clientConnection = await Connection.connect(connectionOptions(config.temporal));
+  const searchAttributes = await ensureSearchAttributes(clientConnection, config.temporal.namespace, logger);
+  const resources = await buildWorkerResources(config, { searchAttributes });
+  const connection = await connectWorker(config);
   try {
     if (config.sweep.scheduleOnStart && resources.deps.tasks) {
       const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });

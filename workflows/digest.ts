@@ -3,6 +3,7 @@ import type { Activities } from '../activities/index.js';
 import type { DigestInput, DigestOutcome } from '../src/shared.js';
 import { deliver } from './deliver.js';
 import { rootFailure } from './failures.js';
+import { tag } from './search.js';
 
 const { buildDigest } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -19,13 +20,17 @@ const { markTasksNotified } = proxyLocalActivities<Activities>({
  * cannot list them again. Each run has its own Message-ID (workflow id plus run id).
  */
 export async function OwnerDigestWorkflow({ ownerId, windowStart, windowEnd, plan }: DigestInput): Promise<DigestOutcome> {
+  tag(plan, { MailKind: 'digest' });
   const { tasks, email } = await buildDigest({ ownerId, windowStart, windowEnd });
   if (!email) return { taskIds: [], marked: 0 };
   const info = workflowInfo();
   let messageId: string;
   try {
-    messageId = (await deliver(plan, email, `${info.workflowId}-${info.runId}`)).messageId;
+    const result = await deliver(plan, email, `${info.workflowId}-${info.runId}`);
+    messageId = result.messageId;
+    tag(plan, { MailProvider: result.provider, MailOutcome: 'sent' });
   } catch (err) {
+    tag(plan, { MailOutcome: 'failed' });
     throw ApplicationFailure.create({ message: rootFailure(err).message, type: 'DigestFailed', nonRetryable: true, details: [tasks.map((t) => t.taskId)] });
   }
   const { marked } = await markTasksNotified({ tasks });

@@ -3,6 +3,7 @@ import type { Activities } from '../activities/index.js';
 import type { ReminderInput, ReminderOutcome } from '../src/shared.js';
 import { deliver } from './deliver.js';
 import { rootFailure } from './failures.js';
+import { tag } from './search.js';
 
 // Local: one short UPDATE needs no round trip through the server. No attempt limit: a database
 // outage delays the mark, it must not lose it.
@@ -16,11 +17,15 @@ const { markTaskNotified } = proxyLocalActivities<Activities>({
  * before the mark runs, so a crash between the two resumes with the mark, never a second send.
  */
 export async function TaskReminderWorkflow({ task, email, plan }: ReminderInput): Promise<ReminderOutcome> {
+  tag(plan, { MailKind: 'reminder' });
   let messageId: string;
   try {
-    messageId = (await deliver(plan, email)).messageId;
+    const result = await deliver(plan, email);
+    messageId = result.messageId;
+    tag(plan, { MailProvider: result.provider, MailOutcome: 'sent' });
   } catch (err) {
     const failure = rootFailure(err);
+    tag(plan, { MailOutcome: 'failed' });
     // Failed, not completed: the Web UI shows why, and a later sweep may try this task again.
     throw ApplicationFailure.create({ message: failure.message, type: 'ReminderFailed', nonRetryable: true });
   }

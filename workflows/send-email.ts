@@ -4,6 +4,7 @@ import { messageIdFor, type EmailStatus, type SendEmailInput } from '../src/shar
 import { deliver } from './deliver.js';
 import { cancelSignal, cancelUpdate, statusQuery } from './definitions.js';
 import { attemptsOf, rootFailure } from './failures.js';
+import { tag } from './search.js';
 
 const { planDelivery } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds' });
 const CANCELLABLE = new Set(['queued', 'scheduled', 'enhancing']);
@@ -42,13 +43,17 @@ export async function SendEmailWorkflow(input: SendEmailInput): Promise<EmailSta
 
   const plan = await planDelivery();
   status.messageId = messageIdFor(id, plan.messageIdDomain);
+  tag(plan, { MailKind: 'message' });
 
   if (input.sendAt) {
     // A durable timer: survives worker and server restarts; a cancel wakes it early.
     const wait = Date.parse(input.sendAt) - Date.now();
     if (wait > 0) await condition(() => cancelled, wait);
   }
-  if (cancelled) return status;
+  if (cancelled) {
+    tag(plan, { MailOutcome: 'cancelled' });
+    return status;
+  }
 
   let html = input.html;
   if (input.enhance && !html) {
@@ -68,12 +73,16 @@ export async function SendEmailWorkflow(input: SendEmailInput): Promise<EmailSta
       }
     }
   }
-  if (cancelled) return status;
+  if (cancelled) {
+    tag(plan, { MailOutcome: 'cancelled' });
+    return status;
+  }
 
   status.state = 'sending';
   try {
     const result = await deliver(plan, { to: input.to, subject: input.subject, text: input.text, html });
     Object.assign(status, result, { state: 'sent', sentAt: new Date().toISOString() });
+    tag(plan, { MailProvider: result.provider, MailOutcome: 'sent' });
     return status;
   } catch (err) {
     const failure = rootFailure(err);
@@ -84,6 +93,7 @@ export async function SendEmailWorkflow(input: SendEmailInput): Promise<EmailSta
       error: { message: failure.message, type: failure.type },
       ...(primaryFailure ? { primaryFailure } : {}),
     });
+    tag(plan, { MailProvider: plan.fallback ?? plan.primary, MailOutcome: 'failed' });
     // Failing the workflow shows the email as Failed in the Web UI; details keep the full status.
     throw ApplicationFailure.create({ message: failure.message, type: 'EmailFailed', nonRetryable: true, details: [status] });
   }

@@ -24,6 +24,7 @@ import {
 import { OwnerDigestWorkflow } from './digest.js';
 import { rootFailure } from './failures.js';
 import { TaskReminderWorkflow } from './reminder.js';
+import { tag } from './search.js';
 
 const { findDueReminders, findDueOwners } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -108,6 +109,7 @@ export async function DueTaskSweepWorkflow(input: SweepInput = {}): Promise<Swee
   const windowEnd = new Date(Date.parse(windowStart) + settings.windowMs).toISOString();
   const totals: SweepSummary = input.totals ?? { windowStart, windowEnd, found: 0, sent: 0, alreadyHandled: 0, failed: 0, failures: [] };
   const plan = await planDelivery();
+  tag(plan, { MailKind: 'sweep' });
   if (settings.digest) {
     await sweepDigests(totals, plan, settings, input.afterOwnerId);
     log.info('due-task sweep finished (digest mode)', { ...totals, failures: totals.failures.length });

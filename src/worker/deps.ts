@@ -14,7 +14,7 @@ export interface WorkerResources {
 }
 
 /** Every outside client, built once per worker process and shared by all activities. */
-export async function buildWorkerResources(config: Config): Promise<WorkerResources> {
+export async function buildWorkerResources(config: Config, opts: { searchAttributes?: boolean } = {}): Promise<WorkerResources> {
   let sql: Sql | undefined;
   if (config.databaseUrl) {
     sql = createSql(config.databaseUrl);
@@ -45,6 +45,7 @@ export async function buildWorkerResources(config: Config): Promise<WorkerResour
       primaryMaxAttempts: config.mail.primaryMaxAttempts,
       geminiMaxAttempts: config.gemini.maxAttempts,
       geminiTimeoutMs: config.gemini.timeoutMs,
+      searchAttributes: opts.searchAttributes ?? false,
     },
     reminders: { timeZone: config.sweep.timeZone, linkBaseUrl: config.sweep.linkBaseUrl },
     sweep: { windowMs: config.sweep.windowMs, pageSize: config.sweep.pageSize, digest: config.sweep.digest },

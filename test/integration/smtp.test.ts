@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { MailCatcher } from '../../src/mailcatcher/catcher.js';
 import { buildApp, postMessage, waitForState } from '../support/api.js';
 import { testConfig } from '../support/env.js';
+import { temporalCli } from '../support/processes.js';
 import { startTestWorker, type TestWorker } from '../support/worker.js';
 
 describe('POST /message through SMTP (real worker, real SMTP sink)', () => {
@@ -110,6 +111,24 @@ describe('POST /message through SMTP (real worker, real SMTP sink)', () => {
     const late = await app.request(`/message/${sent.workflow_id}`, { method: 'DELETE' });
     assert.equal(late.status, 409);
     assert.equal(sink.messages.filter((m) => m.to === 'later@example.com').length, 0);
+  });
+
+  test('search attributes let the Web UI and `temporal workflow list --query` find emails by kind, provider and outcome', async () => {
+    const { workflow_id } = (await (await postMessage(app, { destinataire: 'tagged@example.com', sujet: 'Tagged', message: 'x' })).json()) as Record<string, string>;
+    await waitForState(app, workflow_id!, ['sent']);
+    const query = `MailKind = 'message' AND MailProvider = 'smtp' AND MailOutcome = 'sent' AND WorkflowId = '${workflow_id}'`;
+    let found: string[] = [];
+    for (let i = 0; i < 50 && !found.length; i++) {
+      found = [];
+      for await (const wf of w.client.workflow.list({ query })) found.push(wf.workflowId);
+      if (!found.length) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.deepEqual(found, [workflow_id]);
+    const cli = await temporalCli(['workflow', 'list', '--query', `MailKind = 'message' AND MailOutcome = 'failed'`]);
+    assert.equal(cli.code, 0, cli.out);
+    assert.doesNotMatch(cli.out, new RegExp(workflow_id!));
+    const sent = await temporalCli(['workflow', 'list', '--query', query]);
+    assert.match(sent.out, new RegExp(workflow_id!));
   });
 
   test('GET and DELETE of an unknown id answer 404', async () => {

@@ -26,7 +26,8 @@ export async function startTestWorker(
   opts: { patchDeps?: (deps: ActivityDeps) => ActivityDeps; overrides?: Partial<WorkerOptions> } = {},
 ): Promise<TestWorker> {
   quietRuntime();
-  const resources = await buildWorkerResources(config);
+  // test/run.ts registers the Mail* search attributes on its dev server.
+  const resources = await buildWorkerResources(config, { searchAttributes: true });
   const deps = opts.patchDeps ? opts.patchDeps(resources.deps) : resources.deps;
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const worker = await createWorker({ connection, config, deps, bundlePath: infra.workflowBundle, overrides: opts.overrides });
