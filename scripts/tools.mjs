@@ -74,3 +74,21 @@ export function ensureMotoServer() {
   if (!pipInstall(MOTO) || !isExecutable(bin)) throw new Error(`could not install ${MOTO}`);
   return bin;
 }
+
+/**
+ * Headless Chromium for the Web UI test: Debian's package (never a browser download). Installed
+ * with apt-get when missing and we are root, as on CI; otherwise the error says what to install.
+ */
+export function ensureChromium(explicit) {
+  const candidates = [explicit, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean);
+  const found = candidates.find(isExecutable);
+  if (found) return found;
+  if (process.getuid?.() === 0 && isExecutable('/usr/bin/apt-get')) {
+    console.log('[tools] installing Debian chromium for the browser test');
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    if (run('apt-get', ['update', '-qq'], env) && run('apt-get', ['install', '-y', '-qq', 'chromium'], env) && isExecutable('/usr/bin/chromium')) {
+      return '/usr/bin/chromium';
+    }
+  }
+  throw new Error('the Web UI test needs Chromium: apt-get install chromium (or set CHROMIUM_PATH)');
+}

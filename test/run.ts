@@ -6,7 +6,7 @@ import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { ensureMotoServer, ensureTemporal, ROOT } from '../scripts/tools.mjs';
+import { ensureChromium, ensureMotoServer, ensureTemporal, ROOT } from '../scripts/tools.mjs';
 import { freePort, waitForPort } from '../src/dev/ports.js';
 import { startEmbeddedPostgres } from '../src/dev/postgres.js';
 import { startTemporalDevServer, stopChild } from '../src/dev/temporal-server.js';
@@ -31,6 +31,7 @@ async function main() {
   try {
     const temporalBin = ensureTemporal({ cliPath: process.env.TEMPORAL_CLI_PATH, pathVar: process.env.PATH });
     const motoBin = ensureMotoServer();
+    const chromium = files.some((f) => f.includes(`${path.sep}e2e${path.sep}`)) ? ensureChromium(process.env.CHROMIUM_PATH) : '';
 
     const temporalPort = await freePort();
     const temporal = await startTemporalDevServer({ bin: temporalBin, port: temporalPort, headless: true });
@@ -61,6 +62,7 @@ async function main() {
       TEST_SES_ENDPOINT: `http://127.0.0.1:${motoPort}`,
       TEST_WORKFLOW_BUNDLE: bundlePath,
       TEST_WORK_DIR: work,
+      TEST_CHROMIUM: chromium,
     };
     console.log(`[test] ${files.length} files; Temporal ${temporal.address}; SES emulator :${motoPort}`);
     const runner = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files], {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { simpleParser } from 'mailparser';
@@ -8,6 +8,7 @@ import { ROOT } from '../../scripts/tools.mjs';
 import { canConnect, freePort, waitForPort } from '../../src/dev/ports.js';
 import { infra } from '../support/env.js';
 import { FakeGemini } from '../support/gemini.js';
+import { launchBrowser, SCREENSHOTS } from './web-ui.js';
 
 /** `npm run dev` and `npm run …` commands as a user types them, in a process group we can stop. */
 function npm(args: string[], env: Record<string, string>): ChildProcess {
@@ -137,6 +138,33 @@ describe('npm run dev: the service started the way the README says', () => {
       'Book the room (due in 20 h: reminded)',
       'Write the report (due in 2 h: reminded)',
     ]);
+  });
+
+  test('the Temporal Web UI, in headless Chromium, shows the email completed and the due-task-sweep schedule', async () => {
+    const sent = (await caught()).find((m) => m.subject === 'Hi')!;
+    const id = sent.messageId!.replace(/^<(.*)@.*>$/, '$1');
+    const ui = `http://127.0.0.1:${env.TEMPORAL_UI_PORT}`;
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      const described = await output(spawn(infra.temporalCli, ['workflow', 'describe', '-w', id, '--address', env.TEMPORAL_ADDRESS!, '-o', 'json']));
+      const runId = (JSON.parse(described.out) as { workflowExecutionInfo: { execution: { runId: string } } }).workflowExecutionInfo.execution.runId;
+      // The email's own workflow page, as an operator opens it from the list.
+      await page.goto(`${ui}/namespaces/default/workflows/${id}/${runId}/history`);
+      await page.getByRole('heading', { name: id }).first().waitFor({ timeout: 60_000 });
+      await page.getByText('Completed', { exact: true }).first().waitFor({ timeout: 60_000 });
+      await page.getByText('SendEmailWorkflow').first().waitFor();
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'web-ui-email-workflow.png'), fullPage: true });
+      await page.goto(`${ui}/namespaces/default/schedules`);
+      await page.getByText('due-task-sweep').first().waitFor({ timeout: 60_000 });
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'web-ui-schedules.png'), fullPage: true });
+      await page.goto(`${ui}/namespaces/default/workflows?query=${encodeURIComponent("MailKind='reminder'")}`);
+      await page.getByText(/reminder-\d+-\d+/).first().waitFor({ timeout: 60_000 });
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'web-ui-reminders.png'), fullPage: true });
+    } finally {
+      await browser.close();
+    }
+    for (const f of ['web-ui-email-workflow.png', 'web-ui-schedules.png', 'web-ui-reminders.png']) assert.ok(statSync(path.join(SCREENSHOTS, f)).size > 10_000, f);
   });
 
   test('Ctrl-C stops everything, and a restart keeps the data', async () => {

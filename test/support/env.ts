@@ -9,6 +9,7 @@ export const infra = {
   sesEndpoint: required('TEST_SES_ENDPOINT'),
   workflowBundle: process.env.TEST_WORKFLOW_BUNDLE,
   workDir: required('TEST_WORK_DIR'),
+  chromium: process.env.TEST_CHROMIUM ?? '',
 };
 
 function required(name: string): string {
