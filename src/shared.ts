@@ -31,9 +31,14 @@ export function messageIdFor(workflowId: string, domain: string): string {
 
 /**
  * Keyword search attributes on every workflow, so the Web UI and `temporal workflow list --query`
- * can filter: MailKind (message, reminder, digest, sweep), MailProvider (smtp, ses), MailOutcome.
+ * can filter: MailKind (message, reminder, digest, sweep), MailProvider (smtp, ses), MailOutcome
+ * (sent, failed, cancelled), MailRecipientDomain (example.com).
  */
-export const SEARCH_ATTRIBUTE_NAMES = ['MailKind', 'MailProvider', 'MailOutcome'] as const;
+export const SEARCH_ATTRIBUTE_NAMES = ['MailKind', 'MailProvider', 'MailOutcome', 'MailRecipientDomain'] as const;
+
+export function recipientDomain(address: string): string {
+  return (address.split('@').pop() ?? '').toLowerCase();
+}
 export type SearchAttributeName = (typeof SEARCH_ATTRIBUTE_NAMES)[number];
 
 /** What the worker's configuration says about delivery; read once per workflow run. */

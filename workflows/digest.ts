@@ -1,6 +1,6 @@
 import { ApplicationFailure, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { DigestInput, DigestOutcome } from '../src/shared.js';
+import { recipientDomain, type DigestInput, type DigestOutcome } from '../src/shared.js';
 import { deliver } from './deliver.js';
 import { rootFailure } from './failures.js';
 import { tag } from './search.js';
@@ -26,6 +26,7 @@ export async function OwnerDigestWorkflow({ ownerId, windowStart, windowEnd, pla
   const info = workflowInfo();
   let messageId: string;
   try {
+    tag(plan, { MailRecipientDomain: recipientDomain(email.to) });
     const result = await deliver(plan, email, `${info.workflowId}-${info.runId}`);
     messageId = result.messageId;
     tag(plan, { MailProvider: result.provider, MailOutcome: 'sent' });

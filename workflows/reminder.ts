@@ -1,6 +1,6 @@
 import { ApplicationFailure, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { ReminderInput, ReminderOutcome } from '../src/shared.js';
+import { recipientDomain, type ReminderInput, type ReminderOutcome } from '../src/shared.js';
 import { deliver } from './deliver.js';
 import { rootFailure } from './failures.js';
 import { tag } from './search.js';
@@ -17,7 +17,7 @@ const { markTaskNotified } = proxyLocalActivities<Activities>({
  * before the mark runs, so a crash between the two resumes with the mark, never a second send.
  */
 export async function TaskReminderWorkflow({ task, email, plan }: ReminderInput): Promise<ReminderOutcome> {
-  tag(plan, { MailKind: 'reminder' });
+  tag(plan, { MailKind: 'reminder', MailRecipientDomain: recipientDomain(email.to) });
   let messageId: string;
   try {
     const result = await deliver(plan, email);

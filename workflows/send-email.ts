@@ -1,6 +1,6 @@
 import { ApplicationFailure, condition, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { messageIdFor, type EmailStatus, type SendEmailInput } from '../src/shared.js';
+import { messageIdFor, recipientDomain, type EmailStatus, type SendEmailInput } from '../src/shared.js';
 import { deliver } from './deliver.js';
 import { cancelSignal, cancelUpdate, statusQuery } from './definitions.js';
 import { attemptsOf, rootFailure } from './failures.js';
@@ -43,7 +43,7 @@ export async function SendEmailWorkflow(input: SendEmailInput): Promise<EmailSta
 
   const plan = await planDelivery();
   status.messageId = messageIdFor(id, plan.messageIdDomain);
-  tag(plan, { MailKind: 'message' });
+  tag(plan, { MailKind: 'message', MailRecipientDomain: recipientDomain(input.to) });
 
   if (input.sendAt) {
     // A durable timer: survives worker and server restarts; a cancel wakes it early.

@@ -116,7 +116,7 @@ describe('POST /message through SMTP (real worker, real SMTP sink)', () => {
   test('search attributes let the Web UI and `temporal workflow list --query` find emails by kind, provider and outcome', async () => {
     const { workflow_id } = (await (await postMessage(app, { destinataire: 'tagged@example.com', sujet: 'Tagged', message: 'x' })).json()) as Record<string, string>;
     await waitForState(app, workflow_id!, ['sent']);
-    const query = `MailKind = 'message' AND MailProvider = 'smtp' AND MailOutcome = 'sent' AND WorkflowId = '${workflow_id}'`;
+    const query = `MailKind = 'message' AND MailProvider = 'smtp' AND MailOutcome = 'sent' AND MailRecipientDomain = 'example.com' AND WorkflowId = '${workflow_id}'`;
     let found: string[] = [];
     for (let i = 0; i < 50 && !found.length; i++) {
       found = [];
