@@ -68,6 +68,8 @@ const schema = z.object({
   SEND_RETRY_WINDOW: duration.default(86_400_000),
   SEND_MAX_ATTEMPTS: int(0, 100_000).default(0),
   SEND_PRIMARY_MAX_ATTEMPTS: int(1, 100).default(4),
+  SES_SEND_RATE: z.coerce.number({ message: 'must be a number' }).min(0, { message: 'must be at least 0' }).default(0),
+  SMTP_SEND_RATE: z.coerce.number({ message: 'must be a number' }).min(0, { message: 'must be at least 0' }).default(0),
 
   SMTP_SERVER: optionalText,
   SMTP_PORT: int(1, 65535).default(1025),
@@ -139,6 +141,8 @@ export interface Config {
     /** 0: no limit but the window. */
     sendMaxAttempts: number;
     primaryMaxAttempts: number;
+    /** Emails per second per provider for the whole task queue; 0: unpaced. */
+    sendRate: Record<'smtp' | 'ses', number>;
   };
   smtp: { host: string; port: number; user?: string; password?: string; poolSize: number; configured: boolean };
   ses: {
@@ -234,6 +238,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
       sendRetryWindowMs: e.SEND_RETRY_WINDOW,
       sendMaxAttempts: e.SEND_MAX_ATTEMPTS,
       primaryMaxAttempts: e.SEND_PRIMARY_MAX_ATTEMPTS,
+      sendRate: { smtp: e.SMTP_SEND_RATE, ses: e.SES_SEND_RATE },
     },
     smtp: {
       host: e.SMTP_SERVER ?? 'localhost',

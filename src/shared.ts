@@ -36,6 +36,11 @@ export function messageIdFor(workflowId: string, domain: string): string {
  */
 export const SEARCH_ATTRIBUTE_NAMES = ['MailKind', 'MailProvider', 'MailOutcome', 'MailRecipientDomain'] as const;
 
+/** The task queue of a paced provider's sends. */
+export function sendTaskQueue(taskQueue: string, provider: ProviderName): string {
+  return `${taskQueue}-send-${provider}`;
+}
+
 export function recipientDomain(address: string): string {
   return (address.split('@').pop() ?? '').toLowerCase();
 }
@@ -53,6 +58,8 @@ export interface DeliveryPlan {
   enhancerAvailable: boolean;
   geminiMaxAttempts: number;
   geminiTimeoutMs: number;
+  /** Paced providers: their sends go to this task queue, whose rate the server enforces. */
+  sendTaskQueues?: Partial<Record<ProviderName, string>>;
   /** Whether the namespace has the Mail* search attributes (upserting unknown ones fails a workflow). */
   searchAttributes?: boolean;
 }

@@ -3,7 +3,7 @@ import { loadEnvOrExit } from './env.js';
 import { createLogger } from './logger.js';
 import { ensureDueTaskSweepSchedule } from './schedule.js';
 import { connectionOptions } from './temporal.js';
-import { connectWorker, createWorker } from './worker/create.js';
+import { connectWorker, createSendWorkers, createWorker } from './worker/create.js';
 import { buildWorkerResources } from './worker/deps.js';
 import { installRuntime } from './worker/runtime.js';
 import { ensureSearchAttributes } from './worker/search-attributes.js';
@@ -25,12 +25,19 @@ async function main() {
       logger.warn('DATABASE_URL is not set: due-task reminders are off on this worker');
     }
     const worker = await createWorker({ connection, config, deps: resources.deps, bundlePath: config.temporal.workflowBundlePath });
+    const senders = await createSendWorkers({ connection, config, deps: resources.deps });
     logger.info(
-      { taskQueue: config.temporal.taskQueue, provider: config.mail.provider, fallback: config.mail.fallback ?? null, gemini: !!config.gemini.apiKey },
+      {
+        taskQueue: config.temporal.taskQueue,
+        provider: config.mail.provider,
+        fallback: config.mail.fallback ?? null,
+        gemini: !!config.gemini.apiKey,
+        pacedSendQueues: senders.map((w) => w.options.taskQueue),
+      },
       'worker started',
     );
     // run() resolves after SIGINT/SIGTERM once in-flight tasks finish (the SDK installs the handlers).
-    await worker.run();
+    await Promise.all([worker.run(), ...senders.map((w) => w.run())]);
     logger.info('worker stopped');
   } finally {
     await resources.close();

@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities/index.js';
 import type { Config } from '../env.js';
+import { sendTaskQueue } from '../shared.js';
+import { pacedProviders } from './deps.js';
 import { connectionOptions } from '../temporal.js';
 
 const WORKFLOWS_SOURCE = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
@@ -43,4 +45,22 @@ export async function createWorker(opts: {
     ...workflowSource(opts.bundlePath),
     ...opts.overrides,
   });
+}
+
+/**
+ * One activity-only worker per paced provider. `maxTaskQueueActivitiesPerSecond` is enforced by the
+ * server for the whole task queue, so the rate holds however many worker processes run.
+ */
+export async function createSendWorkers(opts: { connection: NativeConnection; config: Config; deps: ActivityDeps }): Promise<Worker[]> {
+  return Promise.all(
+    pacedProviders(opts.config).map((provider) =>
+      Worker.create({
+        connection: opts.connection,
+        namespace: opts.config.temporal.namespace,
+        taskQueue: sendTaskQueue(opts.config.temporal.taskQueue, provider),
+        activities: createActivities(opts.deps),
+        maxTaskQueueActivitiesPerSecond: opts.config.mail.sendRate[provider],
+      }),
+    ),
+  );
 }

@@ -7,6 +7,13 @@ import { GeminiEnhancer } from '../enhance/gemini.js';
 import type { Config } from '../env.js';
 import { closeMailers, createMailers } from '../mail/index.js';
 import { addressDomain } from '../mail/message-id.js';
+import { sendTaskQueue, type ProviderName } from '../shared.js';
+
+/** Configured providers with a send rate: each gets a rate-limited task queue for its sends. */
+export function pacedProviders(config: Config): ProviderName[] {
+  const used: ProviderName[] = [config.mail.provider, ...(config.mail.fallback ? [config.mail.fallback] : [])];
+  return used.filter((p) => config.mail.sendRate[p] > 0);
+}
 
 export interface WorkerResources {
   deps: ActivityDeps;
@@ -46,6 +53,7 @@ export async function buildWorkerResources(config: Config, opts: { searchAttribu
       geminiMaxAttempts: config.gemini.maxAttempts,
       geminiTimeoutMs: config.gemini.timeoutMs,
       searchAttributes: opts.searchAttributes ?? false,
+      sendTaskQueues: Object.fromEntries(pacedProviders(config).map((p) => [p, sendTaskQueue(config.temporal.taskQueue, p)])),
     },
     reminders: { timeZone: config.sweep.timeZone, linkBaseUrl: config.sweep.linkBaseUrl },
     sweep: { windowMs: config.sweep.windowMs, pageSize: config.sweep.pageSize, digest: config.sweep.digest },

@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, type Worker, type WorkerOptions } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities/index.js';
 import type { Config } from '../../src/env.js';
-import { createWorker } from '../../src/worker/create.js';
+import { createSendWorkers, createWorker } from '../../src/worker/create.js';
 import { buildWorkerResources } from '../../src/worker/deps.js';
 import { infra } from './env.js';
 
@@ -31,7 +31,8 @@ export async function startTestWorker(
   const deps = opts.patchDeps ? opts.patchDeps(resources.deps) : resources.deps;
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const worker = await createWorker({ connection, config, deps, bundlePath: infra.workflowBundle, overrides: opts.overrides });
-  const running = worker.run();
+  const senders = await createSendWorkers({ connection, config, deps });
+  const running = Promise.all([worker.run(), ...senders.map((s) => s.run())]);
   const clientConnection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
   return {
@@ -40,6 +41,7 @@ export async function startTestWorker(
     deps,
     async stop() {
       worker.shutdown();
+      for (const s of senders) s.shutdown();
       await running;
       await resources.close();
       await clientConnection.close();
