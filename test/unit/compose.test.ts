@@ -65,3 +65,20 @@ describe('docker-compose.yml', () => {
     assert.equal(s.worker!.depends_on?.postgres?.condition, 'service_healthy');
   });
 });
+
+describe('Dockerfile', () => {
+  const dockerfile = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8');
+  const stages = dockerfile.split(/^FROM /m).slice(1);
+
+  test('builds in one stage and runs the built code, without dev dependencies, as a non-root user in the other', () => {
+    assert.equal(stages.length, 2);
+    assert.match(stages[0]!, /RUN npm run build/);
+    const runtime = stages[1]!;
+    assert.match(runtime, /^node:20/);
+    assert.match(runtime, /npm ci --omit=dev/);
+    assert.match(runtime, /COPY --from=build \/app\/dist \.\/dist/);
+    assert.match(runtime, /^USER node$/m);
+    assert.match(runtime, /^CMD \["node", "dist\/src\/server\.js"\]$/m);
+    assert.doesNotMatch(runtime, /tsx|typescript/);
+  });
+});
