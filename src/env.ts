@@ -43,6 +43,9 @@ const schema = z.object({
   PORT: int(0, 65535).default(3000),
   MAX_BODY_BYTES: int(1024, 10 * 1024 * 1024).default(1024 * 1024),
   TEMPORAL_REQUEST_TIMEOUT: duration.default(5_000),
+  API_KEYS: optionalText,
+  RATE_LIMIT_PER_MINUTE: int(0, 1_000_000).default(0),
+  RECIPIENT_ALLOWLIST: optionalText,
 
   TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -112,6 +115,7 @@ export interface Config {
   logLevel: RawEnv['LOG_LEVEL'];
   logFormat: RawEnv['LOG_FORMAT'];
   http: { host: string; port: number; maxBodyBytes: number; temporalTimeoutMs: number };
+  security: { apiKeys: string[]; ratePerMinute: number; recipientAllowlist: string[] };
   temporal: {
     address: string;
     namespace: string;
@@ -173,6 +177,8 @@ export class EnvError extends Error {
 
 const OLD_DJANGO_FROM = 'noreply@polplana.work';
 
+const list = (v: string | undefined): string[] => (v ? v.split(',').map((x) => x.trim()).filter(Boolean) : []);
+
 function validTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en-GB', { timeZone: tz });
@@ -212,6 +218,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     http: { host: e.HOST, port: e.PORT, maxBodyBytes: e.MAX_BODY_BYTES, temporalTimeoutMs: e.TEMPORAL_REQUEST_TIMEOUT },
+    security: { apiKeys: list(e.API_KEYS), ratePerMinute: e.RATE_LIMIT_PER_MINUTE, recipientAllowlist: list(e.RECIPIENT_ALLOWLIST) },
     temporal: {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,

@@ -17,6 +17,7 @@ async function main() {
     },
     logger,
     maxBodyBytes: config.http.maxBodyBytes,
+    security: config.security,
   });
   const server = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, (info) =>
     logger.info({ port: info.port, temporal: config.temporal.address, taskQueue: config.temporal.taskQueue }, 'API listening'),

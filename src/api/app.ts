@@ -11,12 +11,14 @@ import { createApiMetrics } from './metrics.js';
 import { registerDocsPage, registerOpenApi } from './openapi.js';
 import { healthRoutes } from './routes/health.js';
 import { messagesRoutes } from './routes/messages.js';
+import { apiKeyAuth, rateLimit, type SecurityOptions } from './security.js';
 
 export interface AppDeps {
   emails: EmailGateway;
   checkTemporal: () => Promise<void>;
   logger: Logger;
   maxBodyBytes: number;
+  security?: SecurityOptions;
 }
 
 export function createApp(deps: AppDeps) {
@@ -35,6 +37,9 @@ export function createApp(deps: AppDeps) {
     );
   });
   app.use('*', cors({ exposeHeaders: ['x-request-id', 'Retry-After'] }));
+  const security = deps.security ?? { apiKeys: [], ratePerMinute: 0, recipientAllowlist: [] };
+  app.use('*', apiKeyAuth(security.apiKeys));
+  app.use('*', rateLimit(security.ratePerMinute));
   app.use(
     '*',
     bodyLimit({
@@ -47,7 +52,10 @@ export function createApp(deps: AppDeps) {
     }),
   );
   app.route('/', healthRoutes(deps.checkTemporal));
-  app.route('/message', messagesRoutes(deps.emails, (duplicate) => metrics.emailsAccepted.inc({ duplicate: String(duplicate) })));
+  app.route(
+    '/message',
+    messagesRoutes(deps.emails, security.recipientAllowlist, (duplicate) => metrics.emailsAccepted.inc({ duplicate: String(duplicate) })),
+  );
   app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
   registerOpenApi(app);
   registerDocsPage(app);

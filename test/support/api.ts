@@ -13,6 +13,7 @@ export function buildApp(config: Config, client: Client) {
     },
     logger: pino({ level: 'silent' }),
     maxBodyBytes: config.http.maxBodyBytes,
+    security: config.security,
   });
 }
 

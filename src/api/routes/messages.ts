@@ -4,6 +4,7 @@ import type { EmailGateway } from '../emails.js';
 import { ApiError, invalid } from '../errors.js';
 import { presentStatus } from '../present.js';
 import { fieldProblems, messageRequestSchema } from '../schemas.js';
+import { recipientAllowed } from '../security.js';
 
 const QUEUED_MESSAGE = "La demande d'envoi d'email a été mise en file d'attente.";
 const ID_PATTERN = /^[A-Za-z0-9._~:-]{1,255}$/;
@@ -36,13 +37,18 @@ function emailId(raw: string): string {
   return raw;
 }
 
-export function messagesRoutes(emails: EmailGateway, onAccepted: (duplicate: boolean) => void = () => {}) {
+export function messagesRoutes(emails: EmailGateway, allowlist: string[] = [], onAccepted: (duplicate: boolean) => void = () => {}) {
   return new Hono()
     .post('/', async (c) => {
       const key = idempotencyKey(c.req.raw);
       const parsed = messageRequestSchema.safeParse(await readJson(c.req.raw));
       if (!parsed.success) throw invalid(fieldProblems(parsed.error));
       const body = parsed.data;
+      if (!recipientAllowed(body.destinataire.trim(), allowlist)) {
+        throw new ApiError(403, 'recipient_not_allowed', 'This service does not send to that recipient (RECIPIENT_ALLOWLIST)', [
+          { field: 'destinataire', reason: 'is not in the recipient allowlist' },
+        ]);
+      }
       const input: SendEmailInput = {
         to: body.destinataire.trim(),
         subject: body.sujet,
