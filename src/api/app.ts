@@ -10,6 +10,7 @@ import { ApiError, isTemporalUnavailable } from './errors.js';
 import { createApiMetrics } from './metrics.js';
 import { registerDocsPage, registerOpenApi } from './openapi.js';
 import { healthRoutes } from './routes/health.js';
+import { batchRoutes } from './routes/batch.js';
 import { messagesRoutes } from './routes/messages.js';
 import { apiKeyAuth, rateLimit, type SecurityOptions } from './security.js';
 
@@ -52,10 +53,9 @@ export function createApp(deps: AppDeps) {
     }),
   );
   app.route('/', healthRoutes(deps.checkTemporal));
-  app.route(
-    '/message',
-    messagesRoutes(deps.emails, security.recipientAllowlist, (duplicate) => metrics.emailsAccepted.inc({ duplicate: String(duplicate) })),
-  );
+  const accepted = (duplicate: boolean) => metrics.emailsAccepted.inc({ duplicate: String(duplicate) });
+  app.route('/message', messagesRoutes(deps.emails, security.recipientAllowlist, accepted));
+  app.route('/messages', batchRoutes(deps.emails, security.recipientAllowlist, accepted));
   app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
   registerOpenApi(app);
   registerDocsPage(app);

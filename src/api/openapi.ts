@@ -2,7 +2,16 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
-import { emailStatusSchema, errorSchema, fieldProblemSchema, healthSchema, messageRequestSchema, queuedSchema } from './schemas.js';
+import {
+  batchRequestSchema,
+  batchResponseSchema,
+  emailStatusSchema,
+  errorSchema,
+  fieldProblemSchema,
+  healthSchema,
+  messageRequestSchema,
+  queuedSchema,
+} from './schemas.js';
 
 const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
 const errors = {
@@ -26,6 +35,13 @@ export function registerOpenApi(app: OpenAPIHono): void {
       body: { required: true, content: { 'application/json': { schema: messageRequestSchema } } },
     },
     responses: { 202: json(queuedSchema, 'Queued'), 409: json(errorSchema, 'Idempotency-Key reused with another payload'), ...errors },
+  });
+  r.registerPath({
+    method: 'post',
+    path: '/messages',
+    summary: 'Queue up to 100 emails, each its own workflow; bad ones are reported by index',
+    request: { body: { required: true, content: { 'application/json': { schema: batchRequestSchema } } } },
+    responses: { 202: json(batchResponseSchema, 'At least one message queued'), 400: json(batchResponseSchema, 'None queued'), 413: errors[413], 503: errors[503] },
   });
   r.registerPath({
     method: 'get',

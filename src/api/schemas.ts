@@ -119,3 +119,25 @@ export const emailStatusSchema = z
   .openapi('EmailStatus');
 
 export const healthSchema = z.object({ status: z.literal('ok'), message: z.string() }).openapi('Health');
+
+export const batchRequestSchema = z
+  .object({
+    messages: z
+      .array(messageRequestSchema.extend({ idempotency_key: z.string().optional().openapi({ description: 'Like Idempotency-Key; generated and returned when absent.' }) }))
+      .min(1)
+      .max(100),
+  })
+  .openapi('BatchRequest');
+
+export const batchResponseSchema = z
+  .object({
+    queued: z.number().int(),
+    rejected: z.number().int(),
+    results: z.array(
+      z.union([
+        z.object({ index: z.number().int(), status: z.literal('queued'), workflow_id: z.string(), idempotency_key: z.string(), duplicate: z.boolean(), status_url: z.string() }),
+        z.object({ index: z.number().int(), status: z.literal('rejected'), error: errorSchema.shape.error.omit({ requestId: true }) }),
+      ]),
+    ),
+  })
+  .openapi('BatchResult');

@@ -20,7 +20,7 @@ describe('OpenAPI 3.1 document and /docs, from the schemas that validate the API
     assert.equal(res.status, 200);
     const doc = (await res.json()) as any;
     assert.equal(doc.openapi, '3.1.0');
-    assert.deepEqual(Object.keys(doc.paths).sort(), ['/', '/message', '/message/{id}']);
+    assert.deepEqual(Object.keys(doc.paths).sort(), ['/', '/message', '/message/{id}', '/messages']);
     assert.ok(doc.paths['/message'].post.responses['202']);
     assert.deepEqual(Object.keys(doc.paths['/message/{id}']).sort(), ['delete', 'get']);
     const request = doc.components.schemas.MessageRequest;

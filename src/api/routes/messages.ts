@@ -1,27 +1,12 @@
 import { Hono } from 'hono';
-import { IDEMPOTENCY_KEY_PATTERN, type SendEmailInput } from '../../shared.js';
+import { IDEMPOTENCY_KEY_PATTERN } from '../../shared.js';
 import type { EmailGateway } from '../emails.js';
 import { ApiError, invalid } from '../errors.js';
 import { presentStatus } from '../present.js';
-import { fieldProblems, messageRequestSchema } from '../schemas.js';
-import { recipientAllowed } from '../security.js';
+import { readJson, toEmailInput } from '../requests.js';
 
-const QUEUED_MESSAGE = "La demande d'envoi d'email a été mise en file d'attente.";
+export const QUEUED_MESSAGE = "La demande d'envoi d'email a été mise en file d'attente.";
 const ID_PATTERN = /^[A-Za-z0-9._~:-]{1,255}$/;
-
-async function readJson(req: Request): Promise<unknown> {
-  const type = req.headers.get('content-type') ?? '';
-  if (!/^application\/(.+\+)?json\b/i.test(type)) {
-    // 400, as the Flask mailer answered a request that was not JSON.
-    throw invalid([{ field: 'Content-Type', reason: 'must be application/json (the body must be JSON)' }]);
-  }
-  const text = await req.text();
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw invalid([{ field: 'body', reason: 'is not valid JSON' }]);
-  }
-}
 
 function idempotencyKey(req: Request): string | undefined {
   const key = req.headers.get('idempotency-key');
@@ -41,21 +26,7 @@ export function messagesRoutes(emails: EmailGateway, allowlist: string[] = [], o
   return new Hono()
     .post('/', async (c) => {
       const key = idempotencyKey(c.req.raw);
-      const parsed = messageRequestSchema.safeParse(await readJson(c.req.raw));
-      if (!parsed.success) throw invalid(fieldProblems(parsed.error));
-      const body = parsed.data;
-      if (!recipientAllowed(body.destinataire.trim(), allowlist)) {
-        throw new ApiError(403, 'recipient_not_allowed', 'This service does not send to that recipient (RECIPIENT_ALLOWLIST)', [
-          { field: 'destinataire', reason: 'is not in the recipient allowlist' },
-        ]);
-      }
-      const input: SendEmailInput = {
-        to: body.destinataire.trim(),
-        subject: body.sujet,
-        text: body.message,
-        enhance: body.enhance_content === true,
-        ...(body.send_at ? { sendAt: new Date(body.send_at).toISOString() } : {}),
-      };
+      const input = toEmailInput(await readJson(c.req.raw), allowlist);
       const { workflowId, duplicate } = await emails.queue(input, key);
       onAccepted(duplicate);
       c.set('workflowId', workflowId);
