@@ -35,6 +35,8 @@ export interface MailCatcherOptions {
  */
 export class MailCatcher {
   readonly messages: CaughtMail[] = [];
+  /** Users that authenticated (the password is not kept). */
+  readonly logins: string[] = [];
   fault: (session: SMTPServerSession) => Fault = () => undefined;
   private server?: SMTPServer;
   private waiters: (() => void)[] = [];
@@ -46,10 +48,15 @@ export class MailCatcher {
     if (this.opts.dir) await mkdir(this.opts.dir, { recursive: true });
     this.server = new SMTPServer({
       authOptional: true,
+      // Local only: accept AUTH over plain connections, so clients configured with a login work here.
+      allowInsecureAuth: true,
       disabledCommands: ['STARTTLS'],
       logger: false,
       size: 25 * 1024 * 1024,
-      onAuth: (_auth, _session, cb) => cb(null, { user: 'catcher' }),
+      onAuth: (auth, _session, cb) => {
+        this.logins.push(auth.username ?? '');
+        cb(null, { user: auth.username ?? 'catcher' });
+      },
       onData: (stream, session, cb) => {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));

@@ -28,3 +28,16 @@ export function temporalCli(args: string[]): Promise<{ code: number; out: string
     child.once('exit', (code) => resolve({ code: code ?? 1, out }));
   });
 }
+
+/** A process from src/ as `npm run api` / `npm run worker` start it, with its output kept. */
+export function spawnService(entry: 'server' | 'worker', vars: Record<string, string>): { child: ChildProcess; output: () => string } {
+  let out = '';
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, `src/${entry}.ts`)], {
+    cwd: ROOT,
+    env: { ...process.env, WORKFLOW_BUNDLE_PATH: infra.workflowBundle, TEMPORAL_ADDRESS: infra.temporalAddress, ...vars },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d: Buffer) => (out += d));
+  child.stderr!.on('data', (d: Buffer) => (out += d));
+  return { child, output: () => out };
+}
