@@ -57,7 +57,7 @@ describe('API routes and CORS (real app, real Temporal, no worker)', () => {
   });
 
   test('an unknown route answers 404 in the error shape', async () => {
-    for (const [method, path] of [['GET', '/nope'], ['POST', '/messages'], ['GET', '/message'], ['PUT', '/message/abc']] as const) {
+    for (const [method, path] of [['GET', '/nope'], ['POST', '/letters'], ['GET', '/message'], ['PUT', '/message/abc']] as const) {
       const e = await assertApiError(await app.request(path, { method }), 404, 'not_found');
       assert.ok(e.message.includes(path), e.message);
     }

@@ -1,0 +1,140 @@
+// `npm run test:faults`: the service's processes under faults, counted at the SMTP sink by Message-ID.
+// Prints a table (accepted, delivered, lost, duplicates) and writes test-results/faults.json.
+// Exits non-zero when an accepted email is lost.
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { ensureTemporal, ROOT } from '../../scripts/tools.mjs';
+import { freePort } from '../../src/dev/ports.js';
+import { MailCatcher } from '../../src/mailcatcher/catcher.js';
+import { sendMany } from './client.js';
+import { startFaultStack, type FaultStack } from './stack.js';
+
+interface Row {
+  scenario: string;
+  accepted: number;
+  delivered: number;
+  lost: number;
+  duplicates: number;
+  notes: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until every accepted email is at the sink (or the time is up), then counts by Message-ID. */
+async function count(sink: MailCatcher, accepted: string[], timeoutMs = 240_000): Promise<Pick<Row, 'accepted' | 'delivered' | 'lost' | 'duplicates'>> {
+  const ids = new Set(accepted.map((id) => `<${id}@polplana.work>`));
+  const tally = () => {
+    const seen = new Map<string, number>();
+    for (const m of sink.messages) if (m.messageId && ids.has(m.messageId)) seen.set(m.messageId, (seen.get(m.messageId) ?? 0) + 1);
+    return seen;
+  };
+  const deadline = Date.now() + timeoutMs;
+  while (tally().size < ids.size && Date.now() < deadline) await sleep(500);
+  const seen = tally();
+  const copies = [...seen.values()].reduce((a, b) => a + b, 0);
+  return { accepted: ids.size, delivered: seen.size, lost: ids.size - seen.size, duplicates: copies - seen.size };
+}
+
+async function workerKills(stack: FaultStack, sink: MailCatcher): Promise<Row> {
+  const n = 300;
+  const kills = new Set<number>();
+  while (kills.size < 5) kills.add(20 + Math.floor(Math.random() * (n - 40)));
+  const sent = await sendMany(stack.api, n, 25, `kill-${Date.now()}`, async (i) => {
+    if (!kills.has(i)) return;
+    await stack.killWorker();
+    await stack.startWorker();
+  });
+  return { scenario: 'worker SIGKILL ×5 during 300 POST /message', ...(await count(sink, sent.accepted)), notes: `killed after requests ${[...kills].sort((a, b) => a - b).join(', ')}` };
+}
+
+async function temporalRestart(stack: FaultStack, sink: MailCatcher): Promise<Row> {
+  let downAt = 0;
+  let upAt = 0;
+  const sent = await sendMany(stack.api, 100, 20, `temporal-${Date.now()}`, async (i) => {
+    if (i === 25) {
+      await stack.stopTemporal();
+      downAt = Date.now();
+    }
+    if (i === 55) {
+      await stack.startTemporal();
+      upAt = Date.now();
+    }
+  });
+  return {
+    scenario: 'Temporal server stopped and restarted during 100 POST /message',
+    ...(await count(sink, sent.accepted)),
+    notes: `down ${((upAt - downAt) / 1000).toFixed(1)} s; the API answered ${sent.unavailable} requests with 503 meanwhile, then recovered by itself`,
+  };
+}
+
+async function smtpTransient(stack: FaultStack, sink: MailCatcher): Promise<Row> {
+  const until = Date.now() + 4000;
+  let refusals = 0;
+  sink.fault = () => (Date.now() < until ? (refusals++, { code: refusals % 2 ? 421 : 451, message: '4.3.0 try again later' }) : undefined);
+  const sent = await sendMany(stack.api, 50, 25, `smtp4xx-${Date.now()}`);
+  const row = await count(sink, sent.accepted);
+  sink.fault = () => undefined;
+  return { scenario: 'SMTP answering 421/451 for 4 s, then accepting', ...row, notes: `${refusals} transient refusals, retried with backoff` };
+}
+
+async function smtpDown(stack: FaultStack, sink: MailCatcher): Promise<Row> {
+  await sink.stop();
+  const sent = await sendMany(stack.api, 30, 15, `smtpdown-${Date.now()}`);
+  await sleep(3000);
+  await sink.start();
+  return { scenario: 'SMTP connection refused for ~5 s, then back', ...(await count(sink, sent.accepted)), notes: 'retried until the server came back' };
+}
+
+async function smtpPermanent(stack: FaultStack, sink: MailCatcher): Promise<Row> {
+  sink.fault = () => ({ code: 550, message: '5.1.1 no such user' });
+  const sent = await sendMany(stack.api, 5, 10, `smtp550-${Date.now()}`);
+  const states: string[] = [];
+  for (const id of sent.accepted) {
+    let body: { state?: string; attempts?: number; error?: { message: string } } = {};
+    for (let i = 0; i < 60 && body.state !== 'failed'; i++) {
+      body = (await (await fetch(`${stack.api}/message/${id}`)).json()) as typeof body;
+      if (body.state !== 'failed') await sleep(500);
+    }
+    states.push(`${body.state}/${body.attempts}`);
+  }
+  sink.fault = () => undefined;
+  const failedFast = states.filter((s) => s === 'failed/1').length;
+  return { scenario: 'SMTP answering 550', accepted: sent.accepted.length, delivered: 0, lost: 0, duplicates: 0, notes: `${failedFast}/${sent.accepted.length} failed fast (1 attempt), reason shown by GET /message/:id` };
+}
+
+async function main() {
+  const work = mkdtempSync(path.join(tmpdir(), 'mailer-faults-'));
+  chmodSync(work, 0o755);
+  const temporalBin = ensureTemporal({ cliPath: process.env.TEMPORAL_CLI_PATH, pathVar: process.env.PATH });
+  const bundle = path.join(work, 'bundle.js');
+  writeFileSync(bundle, (await bundleWorkflowCode({ workflowsPath: path.join(ROOT, 'workflows/index.ts'), logger: { log() {}, info() {}, warn() {}, error: console.error, debug() {}, trace() {} } as never })).code);
+  const sink = new MailCatcher({ port: await freePort() });
+  await sink.start();
+  const stack = await startFaultStack({ temporalBin, dbFile: path.join(work, 'temporal.db'), bundle, vars: { SMTP_SERVER: '127.0.0.1', SMTP_PORT: String(sink.port), TEMPORAL_TASK_QUEUE: 'faults' } });
+  const rows: Row[] = [];
+  try {
+    for (const scenario of [workerKills, temporalRestart, smtpTransient, smtpDown, smtpPermanent]) {
+      process.stdout.write(`[faults] ${scenario.name}…\n`);
+      rows.push(await scenario(stack, sink));
+    }
+  } finally {
+    await stack.stop();
+    await sink.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+  const table = [
+    '| scenario | accepted | delivered | lost | duplicates | notes |',
+    '|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.scenario} | ${r.accepted} | ${r.delivered} | ${r.lost} | ${r.duplicates} | ${r.notes} |`),
+  ].join('\n');
+  console.log(`\n${table}\n`);
+  mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
+  writeFileSync(path.join(ROOT, 'test-results/faults.json'), JSON.stringify({ date: new Date().toISOString(), rows }, null, 2));
+  const lost = rows.reduce((n, r) => n + r.lost, 0);
+  console.log(`${rows.length - rows.filter((r) => r.lost).length} passed, ${rows.filter((r) => r.lost).length} failed`);
+  process.exit(lost ? 1 : 0);
+}
+
+void main();
