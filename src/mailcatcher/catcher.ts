@@ -73,8 +73,14 @@ export class MailCatcher {
     const server = this.server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.opts.port ?? 0, this.opts.host ?? '127.0.0.1', () => resolve());
+      server.listen(this.opts.port ?? 0, this.opts.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
+    // A client that dies mid-connection (a killed worker's pooled socket) resets it: expected here,
+    // and without a listener the server would throw it as an uncaught error.
+    server.on('error', () => {});
     return this.port;
   }
 
