@@ -1,6 +1,6 @@
 // `npm run test:faults`: the service's processes under faults, counted at the SMTP sink by Message-ID.
 // Prints a table (accepted, delivered, lost, duplicates) and writes test-results/faults.json.
-// Exits non-zero when an accepted email is lost.
+// Exits non-zero when an accepted email is lost or a scenario's expected behaviour did not hold.
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,14 +11,7 @@ import { MailCatcher } from '../../src/mailcatcher/catcher.js';
 import { sendMany } from './client.js';
 import { startFaultStack, type FaultStack } from './stack.js';
 
-interface Row {
-  scenario: string;
-  accepted: number;
-  delivered: number;
-  lost: number;
-  duplicates: number;
-  notes: string;
-}
+import { geminiFaults, postgresDown, primaryDown, sesThrottling, type Row } from './more.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -46,7 +39,8 @@ async function workerKills(stack: FaultStack, sink: MailCatcher): Promise<Row> {
     await stack.killWorker();
     await stack.startWorker();
   });
-  return { scenario: 'worker SIGKILL ×5 during 300 POST /message', ...(await count(sink, sent.accepted)), notes: `killed after requests ${[...kills].sort((a, b) => a - b).join(', ')}` };
+  const counted = await count(sink, sent.accepted);
+  return { scenario: 'worker SIGKILL ×5 during 300 POST /message', ...counted, notes: `killed after requests ${[...kills].sort((a, b) => a - b).join(', ')}`, ok: counted.lost === 0 && counted.accepted === n };
 }
 
 async function temporalRestart(stack: FaultStack, sink: MailCatcher): Promise<Row> {
@@ -64,10 +58,12 @@ async function temporalRestart(stack: FaultStack, sink: MailCatcher): Promise<Ro
       upAt = Date.now();
     }
   });
+  const counted = await count(sink, sent.accepted);
   return {
     scenario: 'Temporal server stopped and restarted during 100 POST /message',
-    ...(await count(sink, sent.accepted)),
+    ...counted,
     notes: `down ${((upAt - downAt) / 1000).toFixed(1)} s; the API answered ${sent.unavailable} requests with 503 meanwhile, then recovered by itself`,
+    ok: counted.lost === 0 && counted.accepted === 100 && sent.unavailable > 0,
   };
 }
 
@@ -78,7 +74,7 @@ async function smtpTransient(stack: FaultStack, sink: MailCatcher): Promise<Row>
   const sent = await sendMany(stack.api, 50, 25, `smtp4xx-${Date.now()}`);
   const row = await count(sink, sent.accepted);
   sink.fault = () => undefined;
-  return { scenario: 'SMTP answering 421/451 for 4 s, then accepting', ...row, notes: `${refusals} transient refusals, retried with backoff` };
+  return { scenario: 'SMTP answering 421/451 for 4 s, then accepting', ...row, notes: `${refusals} transient refusals, retried with backoff`, ok: row.lost === 0 && refusals > 0 };
 }
 
 async function smtpDown(stack: FaultStack, sink: MailCatcher): Promise<Row> {
@@ -86,7 +82,8 @@ async function smtpDown(stack: FaultStack, sink: MailCatcher): Promise<Row> {
   const sent = await sendMany(stack.api, 30, 15, `smtpdown-${Date.now()}`);
   await sleep(3000);
   await sink.start();
-  return { scenario: 'SMTP connection refused for ~5 s, then back', ...(await count(sink, sent.accepted)), notes: 'retried until the server came back' };
+  const counted = await count(sink, sent.accepted);
+  return { scenario: 'SMTP connection refused for ~5 s, then back', ...counted, notes: 'retried until the server came back', ok: counted.lost === 0 && counted.accepted === 30 };
 }
 
 async function smtpPermanent(stack: FaultStack, sink: MailCatcher): Promise<Row> {
@@ -103,7 +100,15 @@ async function smtpPermanent(stack: FaultStack, sink: MailCatcher): Promise<Row>
   }
   sink.fault = () => undefined;
   const failedFast = states.filter((s) => s === 'failed/1').length;
-  return { scenario: 'SMTP answering 550', accepted: sent.accepted.length, delivered: 0, lost: 0, duplicates: 0, notes: `${failedFast}/${sent.accepted.length} failed fast (1 attempt), reason shown by GET /message/:id` };
+  return {
+    scenario: 'SMTP answering 550',
+    accepted: sent.accepted.length,
+    delivered: 0,
+    lost: 0,
+    duplicates: 0,
+    notes: `${failedFast}/${sent.accepted.length} failed fast (1 attempt), reason shown by GET /message/:id`,
+    ok: failedFast === sent.accepted.length && sent.accepted.length === 5,
+  };
 }
 
 async function main() {
@@ -123,20 +128,29 @@ async function main() {
     }
   } finally {
     await stack.stop();
+  }
+  try {
+    const env = { temporalBin, bundle, work, sink };
+    for (const scenario of [postgresDown, sesThrottling, geminiFaults, primaryDown]) {
+      process.stdout.write(`[faults] ${scenario.name}…\n`);
+      const out = await scenario(env);
+      rows.push(...(Array.isArray(out) ? out : [out]));
+    }
+  } finally {
     await sink.stop();
     rmSync(work, { recursive: true, force: true });
   }
   const table = [
-    '| scenario | accepted | delivered | lost | duplicates | notes |',
-    '|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.scenario} | ${r.accepted} | ${r.delivered} | ${r.lost} | ${r.duplicates} | ${r.notes} |`),
+    '| scenario | accepted | delivered | lost | duplicates | expected behaviour | notes |',
+    '|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.scenario} | ${r.accepted} | ${r.delivered} | ${r.lost} | ${r.duplicates} | ${r.ok ? 'yes' : '**NO**'} | ${r.notes} |`),
   ].join('\n');
   console.log(`\n${table}\n`);
   mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
   writeFileSync(path.join(ROOT, 'test-results/faults.json'), JSON.stringify({ date: new Date().toISOString(), rows }, null, 2));
-  const lost = rows.reduce((n, r) => n + r.lost, 0);
-  console.log(`${rows.length - rows.filter((r) => r.lost).length} passed, ${rows.filter((r) => r.lost).length} failed`);
-  process.exit(lost ? 1 : 0);
+  const failed = rows.filter((r) => r.lost || !r.ok).length;
+  console.log(`${rows.length - failed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
 }
 
 void main();
