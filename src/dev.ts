@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureTemporal } from '../scripts/tools.mjs';
 import { MailCatcher } from './mailcatcher/catcher.js';
 import { startMailWeb } from './mailcatcher/web.js';
-import { childEnv, loadEnvOrExit } from './env.js';
+import { childEnv, loadEnvOrExit, systemPath } from './env.js';
 import { canConnect, portOf, waitForPort } from './dev/ports.js';
 import { startEmbeddedPostgres, type EmbeddedDb } from './dev/postgres.js';
 import { startTemporalDevServer, stopChild, type DevServer } from './dev/temporal-server.js';
@@ -36,13 +36,13 @@ async function main() {
 
   try {
     // Human-readable logs for a person at a terminal, unless LOG_FORMAT says otherwise.
-    const overrides: Record<string, string> = process.env.LOG_FORMAT ? {} : { LOG_FORMAT: 'pretty' };
+    const overrides: Record<string, string> = config.logFormat ? {} : { LOG_FORMAT: 'pretty' };
 
     const temporalPort = portOf(config.temporal.address);
     if (await canConnect(temporalPort)) {
       say(`Temporal already answers on ${config.temporal.address}; using it`);
     } else {
-      const bin = ensureTemporal({ cliPath: config.temporal.cliPath, pathVar: process.env.PATH });
+      const bin = ensureTemporal({ cliPath: config.temporal.cliPath, pathVar: systemPath() });
       const server: DevServer = await startTemporalDevServer({
         bin,
         port: temporalPort,
