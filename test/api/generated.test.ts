@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { buildApp } from '../support/api.js';
+import { useApp } from '../support/api.js';
 import { testConfig } from '../support/env.js';
-import { testClient } from '../support/worker.js';
 
 // Values shaped like the API's schema, and not: right and wrong types, borders, unicode, control characters.
 const text = fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.constantFrom('', ' ', 'a\r\nb', 'x\0y', '😀'.repeat(300), 'é'.repeat(999)));
@@ -46,21 +45,15 @@ const request = fc.record({
 
 describe('generated requests (fast-check, from the API schema): never a 5xx, always the error shape', () => {
   const config = testConfig({ TEMPORAL_REQUEST_TIMEOUT: '5s' });
-  let t: Awaited<ReturnType<typeof testClient>>;
-  let app: ReturnType<typeof buildApp>;
+  const api = useApp(config);
   const seen = new Map<number, number>();
-  before(async () => {
-    t = await testClient();
-    app = buildApp(config, t.client);
-  });
-  after(async () => t?.close());
 
   test('1,000 requests: 0 responses >= 500, every 4xx names a code and a message, the service keeps serving', async () => {
     await fc.assert(
       fc.asyncProperty(request, async ({ path, body, contentType, key }) => {
         const headers: Record<string, string> = contentType ? { 'content-type': contentType } : {};
         if (key !== undefined) headers['idempotency-key'] = key;
-        const res = await app.request(path, { method: 'POST', headers, body });
+        const res = await api.app.request(path, { method: 'POST', headers, body });
         seen.set(res.status, (seen.get(res.status) ?? 0) + 1);
         assert.ok(res.status < 500, `${res.status} for ${body.slice(0, 200)}`);
         const json = (await res.json()) as { error?: { code: string; message: string } };
@@ -71,6 +64,6 @@ describe('generated requests (fast-check, from the API schema): never a 5xx, alw
     );
     assert.equal([...seen.values()].reduce((a, b) => a + b, 0), 1000);
     assert.ok((seen.get(202) ?? 0) > 0 && (seen.get(400) ?? 0) > 0, JSON.stringify([...seen]));
-    assert.equal((await app.request('/')).status, 200);
+    assert.equal((await api.app.request('/')).status, 200);
   });
 });

@@ -1,22 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { emailStatusSchema, errorSchema, queuedSchema } from '../../src/api/schemas.js';
-import { buildApp, postMessage } from '../support/api.js';
+import { postMessage, useApp } from '../support/api.js';
 import { testConfig } from '../support/env.js';
-import { testClient } from '../support/worker.js';
 
 describe('OpenAPI 3.1 document and /docs, from the schemas that validate the API', () => {
   const config = testConfig({ TEMPORAL_REQUEST_TIMEOUT: '2s' });
-  let t: Awaited<ReturnType<typeof testClient>>;
-  let app: ReturnType<typeof buildApp>;
-  before(async () => {
-    t = await testClient();
-    app = buildApp(config, t.client);
-  });
-  after(async () => t?.close());
+  const api = useApp(config);
 
   test('GET /openapi.json describes every route, with the request schema the API validates with', async () => {
-    const res = await app.request('/openapi.json');
+    const res = await api.app.request('/openapi.json');
     assert.equal(res.status, 200);
     const doc = (await res.json()) as any;
     assert.equal(doc.openapi, '3.1.0');
@@ -32,26 +25,26 @@ describe('OpenAPI 3.1 document and /docs, from the schemas that validate the API
   });
 
   test('real answers match the documented response schemas', async () => {
-    const queued = await postMessage(app, { destinataire: 'doc@example.com', sujet: 'Doc', message: 'x' });
+    const queued = await postMessage(api.app, { destinataire: 'doc@example.com', sujet: 'Doc', message: 'x' });
     assert.equal(queued.status, 202);
     const body = queuedSchema.parse(await queued.json());
-    emailStatusSchema.parse(await (await app.request(body.status_url)).json());
-    const bad = await postMessage(app, { destinataire: 'nope' });
+    emailStatusSchema.parse(await (await api.app.request(body.status_url)).json());
+    const bad = await postMessage(api.app, { destinataire: 'nope' });
     assert.equal(bad.status, 400);
     const error = errorSchema.parse(await bad.json());
     assert.equal(error.error.code, 'invalid_request');
   });
 
   test('/docs is an interactive reference served without any CDN', async () => {
-    const page = await app.request('/docs');
+    const page = await api.app.request('/docs');
     assert.equal(page.status, 200);
     const html = await page.text();
     assert.match(html, /SwaggerUIBundle\(\{ url: '\/openapi.json'/);
     assert.doesNotMatch(html, /https?:\/\//);
-    const js = await app.request('/docs/assets/swagger-ui-bundle.js');
+    const js = await api.app.request('/docs/assets/swagger-ui-bundle.js');
     assert.equal(js.status, 200);
     assert.match(js.headers.get('content-type') ?? '', /javascript/);
     assert.ok((await js.text()).length > 100_000);
-    assert.equal((await app.request('/docs/assets/..%2Fpackage.json')).status, 404);
+    assert.equal((await api.app.request('/docs/assets/..%2Fpackage.json')).status, 404);
   });
 });

@@ -1,3 +1,4 @@
+import { after, before } from 'node:test';
 import type { Client } from '@temporalio/client';
 import pino from 'pino';
 import { createApp } from '../../src/api/app.js';
@@ -34,4 +35,29 @@ export async function waitForState(app: ReturnType<typeof buildApp>, id: string,
     if (Date.now() > deadline) throw new Error(`email ${id} still ${body.state} after ${timeoutMs} ms: ${JSON.stringify(body)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/**
+ * The real app over a real Temporal client (no worker), set up before and closed after the
+ * enclosing describe block. Read `app` and `client` inside tests, once `before` has run.
+ */
+export function useApp(config: Config): { readonly app: ReturnType<typeof buildApp>; readonly client: Client } {
+  let t: { client: Client; close(): Promise<void> } | undefined;
+  let app: ReturnType<typeof buildApp> | undefined;
+  before(async () => {
+    const { testClient } = await import('./worker.js');
+    t = await testClient();
+    app = buildApp(config, t.client);
+  });
+  after(async () => t?.close());
+  return {
+    get app() {
+      if (!app) throw new Error('useApp: read app inside a test');
+      return app;
+    },
+    get client() {
+      if (!t) throw new Error('useApp: read client inside a test');
+      return t.client;
+    },
+  };
 }
