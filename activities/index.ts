@@ -1,11 +1,20 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { DigestStore, TaskCursor, TaskStore } from '../src/db/tasks.js';
+import type { DigestStore, ReminderKey, TaskCursor, TaskStore } from '../src/db/tasks.js';
 import { sanitizeEmailHtml, textToHtml } from '../src/enhance/html.js';
 import { EnhanceError, type Enhancer } from '../src/enhance/types.js';
 import type { Mailers } from '../src/mail/index.js';
 import { MailError } from '../src/mail/types.js';
 import { renderDigest, renderReminder, type ReminderStyle } from '../src/reminders/render.js';
-import type { DeliveryPlan, DueReminder, DueTask, ProviderName, RenderedEmail, SweepSettings } from '../src/shared.js';
+import {
+  messageIdFor,
+  reminderWorkflowId,
+  type DeliveryPlan,
+  type DueReminder,
+  type DueTask,
+  type ProviderName,
+  type RenderedEmail,
+  type SweepSettings,
+} from '../src/shared.js';
 
 export interface ActivityDeps {
   mailers: Mailers;
@@ -36,7 +45,41 @@ export interface SendEmailActivityResult {
   attempt: number;
 }
 
+export interface ReminderBatchInput {
+  windowStart: string;
+  windowEnd: string;
+  after?: TaskCursor;
+  limit: number;
+  /** false: send nothing, hand every task off (a paced provider: its own queue sets the pace). */
+  send: boolean;
+}
+
+export interface ReminderBatchResult {
+  /** Qualifying tasks read in this page. */
+  found: number;
+  sent: number;
+  alreadyHandled: number;
+  /** Sent, but their mark failed (database trouble): the workflow marks them, with retries. */
+  unmarked: ReminderKey[];
+  /** To send in a TaskReminderWorkflow of their own, with Temporal's retries and the fallback. */
+  handOff: DueReminder[];
+  /** Failed for good with no fallback: reported and left unmarked. */
+  failures: { taskId: string; error: string }[];
+  next?: TaskCursor;
+}
+
 const HEARTBEAT_EVERY_MS = 2_000;
+/** Sends in flight at once in a batch; the SMTP pool queues what exceeds its connections. */
+const BATCH_CONCURRENCY = 10;
+
+/** Runs `fn` over `items`, at most `limit` at a time. */
+async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}
 
 const DIGEST_MAX_TASKS = 500;
 
@@ -52,6 +95,35 @@ function requireDigests(deps: ActivityDeps): DigestStore {
 
 /** Activities are built from injected clients, once per worker (house style: dependency injection). */
 export function createActivities(deps: ActivityDeps) {
+  /** One send through a provider, counted in the worker's metrics by outcome. */
+  async function send(provider: ProviderName, email: RenderedEmail & { messageId: string }) {
+    const ctx = Context.current();
+    const mailer = deps.mailers[provider];
+    if (!mailer) throw ApplicationFailure.nonRetryable(`provider ${provider} is not configured on this worker`, 'ProviderMissing');
+    try {
+      const receipt = await mailer.send({ from: deps.from[provider], ...email, html: email.html ?? textToHtml(email.text) });
+      ctx.metricMeter.createCounter('mailer_emails_sent', 'emails', 'Emails accepted by a provider').add(1, { provider, kind: ctx.info.workflowType ?? 'unknown' });
+      return receipt;
+    } catch (err) {
+      const e = err instanceof MailError ? err : new MailError(String(err), 'SendError', false);
+      ctx.metricMeter
+        .createCounter('mailer_emails_failed', 'attempts', 'Send attempts that failed, by provider and reason')
+        .add(1, { provider, reason: e.type, permanent: String(e.permanent) });
+      throw e;
+    }
+  }
+
+  /** Heartbeats let Temporal notice a dead worker in seconds instead of at the start-to-close timeout. */
+  async function heartbeating<T>(fn: () => Promise<T>): Promise<T> {
+    const ctx = Context.current();
+    const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
+    try {
+      return await fn();
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
   return {
     async planDelivery(): Promise<DeliveryPlan> {
       return { ...deps.plan, enhancerAvailable: !!deps.enhancer };
@@ -72,32 +144,15 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async sendEmail(input: SendEmailActivityInput): Promise<SendEmailActivityResult> {
-      const ctx = Context.current();
-      const { attempt } = ctx.info;
-      const mailer = deps.mailers[input.provider];
-      if (!mailer) throw ApplicationFailure.nonRetryable(`provider ${input.provider} is not configured on this worker`, 'ProviderMissing');
-      // Heartbeats let Temporal notice a dead worker in seconds instead of at the start-to-close timeout.
-      const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
+      const { attempt } = Context.current().info;
+      const { provider, messageId, to, subject, text, html } = input;
       try {
-        const receipt = await mailer.send({
-          from: deps.from[input.provider],
-          to: input.to,
-          subject: input.subject,
-          text: input.text,
-          html: input.html ?? textToHtml(input.text),
-          messageId: input.messageId,
-        });
-        ctx.metricMeter.createCounter('mailer_emails_sent', 'emails', 'Emails accepted by a provider').add(1, { provider: input.provider, kind: ctx.info.workflowType ?? 'unknown' });
-        return { provider: input.provider, providerMessageId: receipt.providerMessageId, messageId: input.messageId, attempt };
+        const receipt = await heartbeating(() => send(provider, { to, subject, text, html, messageId }));
+        return { provider, providerMessageId: receipt.providerMessageId, messageId, attempt };
       } catch (err) {
-        const e = err instanceof MailError ? err : new MailError(String(err), 'SendError', false);
-        ctx.metricMeter
-          .createCounter('mailer_emails_failed', 'attempts', 'Send attempts that failed, by provider and reason')
-          .add(1, { provider: input.provider, reason: e.type, permanent: String(e.permanent) });
+        if (!(err instanceof MailError)) throw err;
         // The attempt travels with the failure: the workflow reports it after retries end.
-        throw ApplicationFailure.create({ message: e.message, type: e.type, nonRetryable: e.permanent, details: [{ attempt }] });
-      } finally {
-        clearInterval(beat);
+        throw ApplicationFailure.create({ message: err.message, type: err.type, nonRetryable: err.permanent, details: [{ attempt }] });
       }
     },
 
@@ -105,19 +160,60 @@ export function createActivities(deps: ActivityDeps) {
       return deps.sweep;
     },
 
-    /** One page of due tasks, each with its reminder rendered, so each child only sends and marks. */
-    async findDueReminders(input: {
-      windowStart: string;
-      windowEnd: string;
-      after?: TaskCursor;
-      limit: number;
-    }): Promise<{ reminders: DueReminder[]; next?: TaskCursor }> {
-      const page = await requireTasks(deps).findDue(input);
-      return { reminders: page.tasks.map((task) => ({ task, email: renderReminder(task, deps.reminders) })), next: page.next };
+    /**
+     * One page of due tasks, sent through the primary provider over its shared client (the SMTP pool,
+     * the SES client), each task marked right after its own send. A retried attempt reads the page
+     * again, so the tasks already marked are not sent twice; a failed email does not stop the others.
+     */
+    async sendReminderBatch(input: ReminderBatchInput): Promise<ReminderBatchResult> {
+      const store = requireTasks(deps);
+      const { send: sending, ...query } = input;
+      const page = await store.findDue(query);
+      const result: ReminderBatchResult = {
+        found: page.tasks.length + page.alreadyHandled,
+        sent: 0,
+        alreadyHandled: page.alreadyHandled,
+        unmarked: [],
+        handOff: [],
+        failures: [],
+        next: page.next,
+      };
+      const reminders = page.tasks.map((task) => ({ task, email: renderReminder(task, deps.reminders) }));
+      if (!sending) return { ...result, handOff: reminders };
+      const provider = deps.plan.primary;
+      await heartbeating(() =>
+        eachLimited(reminders, BATCH_CONCURRENCY, async (reminder) => {
+          const { taskId, dueAt } = reminder.task;
+          const messageId = messageIdFor(reminderWorkflowId(taskId, dueAt), deps.plan.messageIdDomain);
+          try {
+            await send(provider, { ...reminder.email, messageId });
+          } catch (err) {
+            if (!(err instanceof MailError)) throw err;
+            if (err.permanent && !deps.plan.fallback) result.failures.push({ taskId, error: err.message });
+            else result.handOff.push(reminder);
+            return;
+          }
+          result.sent++;
+          await store.markNotified(taskId, dueAt, messageId).catch(() => result.unmarked.push({ taskId, dueAt, messageId }));
+        }),
+      );
+      return result;
     },
 
-    async markTaskNotified(input: { taskId: string; dueAt: string }): Promise<{ marked: boolean }> {
-      return { marked: await requireTasks(deps).markNotified(input.taskId, input.dueAt) };
+    async handOffReminders(input: { reminders: ReminderKey[] }): Promise<void> {
+      await requireTasks(deps).handOff(input.reminders);
+    },
+
+    async releaseHandOff(input: { taskId: string; dueAt: string }): Promise<void> {
+      await requireTasks(deps).releaseHandOff(input.taskId, input.dueAt);
+    },
+
+    async markRemindersSent(input: { reminders: ReminderKey[] }): Promise<void> {
+      for (const r of input.reminders) await requireTasks(deps).markNotified(r.taskId, r.dueAt, r.messageId);
+    },
+
+    async markTaskNotified(input: { taskId: string; dueAt: string; messageId?: string }): Promise<{ marked: boolean }> {
+      return { marked: await requireTasks(deps).markNotified(input.taskId, input.dueAt, input.messageId) };
     },
 
     async findDueOwners(input: { windowStart: string; windowEnd: string; afterOwnerId?: string; limit: number }): Promise<string[]> {

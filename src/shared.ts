@@ -150,10 +150,15 @@ export interface SweepSummary {
   windowStart: string;
   windowEnd: string;
   found: number;
+  /** Sent in batches by this sweep. */
   sent: number;
+  /** Handed to a TaskReminderWorkflow of their own (a failed send to retry, or a paced provider). */
+  handedOff: number;
   alreadyHandled: number;
   failed: number;
   failures: { taskId: string; error: string }[];
+  /** Set when this sweep did nothing because another one was running. */
+  skipped?: string;
 }
 
 export interface DueReminder {
@@ -170,6 +175,16 @@ export interface SweepSettings {
   pageSize: number;
   /** One email per owner listing all their due tasks, instead of one per task. Absent: false. */
   digest?: boolean;
+  /** History events after which a sweep continues as new. Absent: 10,000. */
+  historyLimit?: number;
+}
+
+/**
+ * The one running sweep of a deployment (its task queue). Every sweep, scheduled or by hand, runs
+ * under this id, so two never send the same page at once.
+ */
+export function sweepRunWorkflowId(taskQueue: string): string {
+  return `${SCHEDULE_ID}-run-${taskQueue}`;
 }
 
 export function digestWorkflowId(ownerId: string): string {

@@ -7,7 +7,7 @@ import { tag } from './search.js';
 
 // Local: one short UPDATE needs no round trip through the server. No attempt limit: a database
 // outage delays the mark, it must not lose it.
-const { markTaskNotified } = proxyLocalActivities<Activities>({
+const { markTaskNotified, releaseHandOff } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
@@ -27,8 +27,9 @@ export async function TaskReminderWorkflow({ task, email, plan }: ReminderInput)
     const failure = rootFailure(err);
     tag(plan, { MailOutcome: 'failed' });
     // Failed, not completed: the Web UI shows why, and a later sweep may try this task again.
+    await releaseHandOff({ taskId: task.taskId, dueAt: task.dueAt });
     throw ApplicationFailure.create({ message: failure.message, type: 'ReminderFailed', nonRetryable: true });
   }
-  const { marked } = await markTaskNotified({ taskId: task.taskId, dueAt: task.dueAt });
+  const { marked } = await markTaskNotified({ taskId: task.taskId, dueAt: task.dueAt, messageId });
   return { outcome: 'sent', messageId, marked };
 }

@@ -6,15 +6,18 @@ import {
   ParentClosePolicy,
   proxyActivities,
   proxyLocalActivities,
+  startChild,
   WorkflowIdReusePolicy,
   workflowInfo,
 } from '@temporalio/workflow';
-// Thrown by executeChild when the reminder id exists; @temporalio/workflow does not re-export it.
+// Thrown by executeChild when the id is taken; @temporalio/workflow does not re-export it.
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import {
   digestWorkflowId,
+  messageIdFor,
   reminderWorkflowId,
+  sweepRunWorkflowId,
   type DeliveryPlan,
   type DueReminder,
   type SweepInput,
@@ -26,11 +29,22 @@ import { rootFailure } from './failures.js';
 import { TaskReminderWorkflow } from './reminder.js';
 import { tag } from './search.js';
 
-const { findDueReminders, findDueOwners } = proxyActivities<Activities>({
+const { findDueOwners } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
+// A page is sent in one activity; heartbeats reveal a dead worker in seconds, and a database outage
+// is waited out (no attempt limit): a retried page skips what the failed attempt already marked.
+const { sendReminderBatch } = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
 const { planDelivery, sweepSettings } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds' });
+const { markRemindersSent, handOffReminders } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
 
 const MAX_FAILURES_KEPT = 100;
 const HISTORY_LIMIT = 10_000;
@@ -43,24 +57,40 @@ function nominalStart(): string {
   return when.toISOString();
 }
 
-type Outcome = 'sent' | 'already' | { failed: string };
+function noteFailure(totals: SweepSummary, taskId: string, error: string): void {
+  totals.failed++;
+  if (totals.failures.length < MAX_FAILURES_KEPT) totals.failures.push({ taskId, error });
+}
 
-async function remind(reminder: DueReminder, plan: DeliveryPlan): Promise<Outcome> {
-  try {
-    await executeChild(TaskReminderWorkflow, {
-      workflowId: reminderWorkflowId(reminder.task.taskId, reminder.task.dueAt),
-      args: [{ ...reminder, plan }],
-      // A reminder id that completed is never started again; one that failed may be retried by a later sweep.
-      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-      // The reminder finishes even if this sweep is terminated.
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-    });
-    return 'sent';
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return 'already';
-    if (err instanceof ChildWorkflowFailure) return { failed: rootFailure(err).message };
-    throw err;
-  }
+/**
+ * Reminders the batch could not send go to a TaskReminderWorkflow each: Temporal retries them for
+ * the retry window, with the fallback provider, while this sweep moves on. They are recorded as
+ * handed off first, so no later sweep sends them meanwhile.
+ */
+async function handOff(reminders: DueReminder[], plan: DeliveryPlan, totals: SweepSummary): Promise<void> {
+  if (!reminders.length) return;
+  const ids = reminders.map((r) => reminderWorkflowId(r.task.taskId, r.task.dueAt));
+  await handOffReminders({
+    reminders: reminders.map((r, i) => ({ taskId: r.task.taskId, dueAt: r.task.dueAt, messageId: messageIdFor(ids[i]!, plan.messageIdDomain) })),
+  });
+  await Promise.all(
+    reminders.map(async (reminder, i) => {
+      try {
+        await startChild(TaskReminderWorkflow, {
+          workflowId: ids[i]!,
+          args: [{ ...reminder, plan }],
+          // A reminder id that completed is never started again; one that failed may be retried by a later sweep.
+          workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+          // The reminder finishes even when this sweep has finished or was terminated.
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+        });
+        totals.handedOff++;
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        totals.alreadyHandled++;
+      }
+    }),
+  );
 }
 
 /** Digest mode: one child per owner; an owner whose digest is still running counts as already handled. */
@@ -86,28 +116,50 @@ async function sweepDigests(totals: SweepSummary, plan: DeliveryPlan, settings: 
           else if (err instanceof ChildWorkflowFailure) {
             const ids = (rootFailure(err).details?.[0] as string[] | undefined) ?? [];
             totals.found += ids.length;
-            totals.failed += ids.length;
-            for (const taskId of ids) if (totals.failures.length < MAX_FAILURES_KEPT) totals.failures.push({ taskId, error: rootFailure(err).message });
+            for (const taskId of ids) noteFailure(totals, taskId, rootFailure(err).message);
           } else throw err;
         }
       }),
     );
     if (owners.length < pageSize) return;
     afterOwnerId = owners.at(-1);
-    if (historyFull()) await continueAsNew<typeof DueTaskSweepWorkflow>({ windowStart, settings, afterOwnerId, totals });
+    if (historyFull(settings)) await continueAsNew<typeof DueTaskSweepWorkflow>({ windowStart, settings, afterOwnerId, totals });
   }
 }
 
-function historyFull(): boolean {
+function historyFull(settings: SweepSettings): boolean {
   const info = workflowInfo();
-  return info.continueAsNewSuggested || info.historyLength > HISTORY_LIMIT;
+  return info.continueAsNewSuggested || info.historyLength > (settings.historyLimit ?? HISTORY_LIMIT);
 }
 
+/**
+ * Every sweep, scheduled or by hand, runs as one child with a fixed id ({@link sweepRunWorkflowId}):
+ * while one runs, another finds the id taken and returns at once, marked skipped.
+ */
 export async function DueTaskSweepWorkflow(input: SweepInput = {}): Promise<SweepSummary> {
+  const info = workflowInfo();
+  const runId = sweepRunWorkflowId(info.taskQueue);
+  if (info.workflowId === runId) return sweep(input);
+  const windowStart = input.windowStart ?? nominalStart();
+  try {
+    return await executeChild(DueTaskSweepWorkflow, {
+      workflowId: runId,
+      args: [{ ...input, windowStart }],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    log.info('another due-task sweep is running: this one is skipped', { runId });
+    return { windowStart, windowEnd: windowStart, found: 0, sent: 0, handedOff: 0, alreadyHandled: 0, failed: 0, failures: [], skipped: `${runId} is running` };
+  }
+}
+
+async function sweep(input: SweepInput): Promise<SweepSummary> {
   const settings = input.settings ?? (await sweepSettings());
   const windowStart = input.windowStart ?? nominalStart();
   const windowEnd = new Date(Date.parse(windowStart) + settings.windowMs).toISOString();
-  const totals: SweepSummary = input.totals ?? { windowStart, windowEnd, found: 0, sent: 0, alreadyHandled: 0, failed: 0, failures: [] };
+  const totals: SweepSummary = input.totals ?? { windowStart, windowEnd, found: 0, sent: 0, handedOff: 0, alreadyHandled: 0, failed: 0, failures: [] };
   const plan = await planDelivery();
   tag(plan, { MailKind: 'sweep' });
   if (settings.digest) {
@@ -115,24 +167,20 @@ export async function DueTaskSweepWorkflow(input: SweepInput = {}): Promise<Swee
     log.info('due-task sweep finished (digest mode)', { ...totals, failures: totals.failures.length });
     return totals;
   }
+  // A paced provider's rate is enforced on its own task queue, per email: each reminder gets a workflow.
+  const send = !plan.sendTaskQueues?.[plan.primary];
   let after = input.after;
-
   for (;;) {
-    const page = await findDueReminders({ windowStart, windowEnd, after, limit: settings.pageSize });
-    totals.found += page.reminders.length;
-    // Fan-out is bounded by the page size; the next page starts when this one is done.
-    const outcomes = await Promise.all(page.reminders.map((r) => remind(r, plan)));
-    outcomes.forEach((o, i) => {
-      if (o === 'sent') totals.sent++;
-      else if (o === 'already') totals.alreadyHandled++;
-      else {
-        totals.failed++;
-        if (totals.failures.length < MAX_FAILURES_KEPT) totals.failures.push({ taskId: page.reminders[i]!.task.taskId, error: o.failed });
-      }
-    });
+    const page = await sendReminderBatch({ windowStart, windowEnd, after, limit: settings.pageSize, send });
+    totals.found += page.found;
+    totals.sent += page.sent;
+    totals.alreadyHandled += page.alreadyHandled;
+    for (const f of page.failures) noteFailure(totals, f.taskId, f.error);
+    if (page.unmarked.length) await markRemindersSent({ reminders: page.unmarked });
+    await handOff(page.handOff, plan, totals);
     if (!page.next) break;
     after = page.next;
-    if (historyFull()) {
+    if (historyFull(settings)) {
       await continueAsNew<typeof DueTaskSweepWorkflow>({ windowStart, settings, after, totals });
     }
   }

@@ -15,14 +15,31 @@ export interface TaskCursor {
 }
 
 export interface DueTaskPage {
+  /** Qualifying tasks with no reminder on record for their due time: these are to be sent. */
   tasks: DueTask[];
+  /** Qualifying tasks whose reminder is on record (sent, or handed to a workflow of its own). */
+  alreadyHandled: number;
   next?: TaskCursor;
+}
+
+/** A reminder's key (task and due time, as its workflow id) and the Message-ID it is sent with. */
+export interface ReminderKey {
+  taskId: string;
+  dueAt: string;
+  messageId: string;
 }
 
 export interface TaskStore {
   findDue(q: DueTaskQuery): Promise<DueTaskPage>;
-  /** true when this call set the flag; false when it was already set or the due time changed. */
-  markNotified(taskId: string, dueAt: string): Promise<boolean>;
+  /**
+   * Records the reminder as sent and sets the task's flag. true when this call set the flag; false
+   * when it was already set or the due time changed (the record is kept either way).
+   */
+  markNotified(taskId: string, dueAt: string, messageId?: string): Promise<boolean>;
+  /** Records reminders handed to workflows of their own, so no sweep sends them meanwhile. */
+  handOff(reminders: ReminderKey[]): Promise<void>;
+  /** A handed-off reminder failed for good: forget it, so that a later sweep may try again. */
+  releaseHandOff(taskId: string, dueAt: string): Promise<void>;
 }
 
 /** Digest mode: one email per owner with all their due tasks. */
@@ -44,6 +61,7 @@ interface Row {
   owner_id: string;
   owner_email: string;
   owner_name: string | null;
+  handled?: boolean;
 }
 
 function toDueTask(r: Row): DueTask {
@@ -76,14 +94,36 @@ export function createTaskStore(sql: Sql): TaskStore & DigestStore {
   return {
     async findDue({ windowStart, windowEnd, after, limit }) {
       const rows = await sql<Row[]>`
-        ${selectDue()}
-         WHERE ${qualifying(windowStart, windowEnd)}
-           ${after ? sql`AND (t.due_at, t.id) > (${after.dueAt}::timestamptz, ${after.taskId}::bigint)` : sql``}
-         ORDER BY t.due_at, t.id
-         LIMIT ${limit}`;
-      const tasks = rows.map(toDueTask);
+        SELECT d.*, EXISTS (
+                 SELECT 1 FROM task_reminders r WHERE r.task_id = d.id AND r.due_at = date_trunc('milliseconds', d.due_at)
+               ) AS handled
+          FROM (${selectDue()}
+                 WHERE ${qualifying(windowStart, windowEnd)}
+                   ${after ? sql`AND (t.due_at, t.id) > (${after.dueAt}::timestamptz, ${after.taskId}::bigint)` : sql``}
+                 ORDER BY t.due_at, t.id
+                 LIMIT ${limit}) AS d
+         ORDER BY d.due_at, d.id`;
+      const tasks = rows.filter((r) => !r.handled).map(toDueTask);
       const last = rows.at(-1);
-      return { tasks, next: last && rows.length === limit ? { dueAt: last.due_cursor, taskId: String(last.id) } : undefined };
+      return {
+        tasks,
+        alreadyHandled: rows.length - tasks.length,
+        next: last && rows.length === limit ? { dueAt: last.due_cursor, taskId: String(last.id) } : undefined,
+      };
+    },
+
+    async handOff(reminders) {
+      if (!reminders.length) return;
+      await sql`
+        INSERT INTO task_reminders (task_id, due_at, state, message_id)
+        SELECT id, due_at, 'handed_off', message_id
+          FROM unnest(${reminders.map((r) => r.taskId)}::bigint[], ${reminders.map((r) => r.dueAt)}::timestamptz[],
+                      ${reminders.map((r) => r.messageId)}::text[]) AS m(id, due_at, message_id)
+        ON CONFLICT (task_id, due_at) DO NOTHING`;
+    },
+
+    async releaseHandOff(taskId, dueAt) {
+      await sql`DELETE FROM task_reminders WHERE task_id = ${taskId}::bigint AND due_at = ${dueAt}::timestamptz AND state = 'handed_off'`;
     },
 
     async findDueOwners({ windowStart, windowEnd, afterOwnerId, limit }) {
@@ -116,10 +156,16 @@ export function createTaskStore(sql: Sql): TaskStore & DigestStore {
       return rows.length;
     },
 
-    async markNotified(taskId, dueAt) {
-      // Conditional: a second mark is a no-op, and a task rescheduled meanwhile keeps its flag
-      // unset so that its new due time is reminded too. Millisecond precision matches DueTask.dueAt.
+    async markNotified(taskId, dueAt, messageId = '') {
+      // The record and the flag in one statement. The flag is conditional: a second mark is a no-op,
+      // and a task rescheduled meanwhile keeps its flag unset so that its new due time is reminded
+      // too. Millisecond precision matches DueTask.dueAt.
       const rows = await sql`
+        WITH sent AS (
+          INSERT INTO task_reminders (task_id, due_at, state, message_id)
+          VALUES (${taskId}::bigint, ${dueAt}::timestamptz, 'sent', ${messageId})
+          ON CONFLICT (task_id, due_at) DO UPDATE SET state = 'sent', message_id = EXCLUDED.message_id, updated_at = now()
+        )
         UPDATE tasks SET notification_sent = true, notification_sent_at = now()
          WHERE id = ${taskId}::bigint
            AND date_trunc('milliseconds', due_at) = ${dueAt}::timestamptz

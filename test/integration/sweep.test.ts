@@ -73,11 +73,15 @@ describe('DueTaskSweepWorkflow against a real PostgreSQL and SMTP sink', () => {
     assert.equal(first.sent, 20);
     const again = await sweep(T.toISOString());
     assert.equal(again.found, 0, 'marked tasks are not found again');
-    // Unmark behind the service's back: the reminder's workflow id still refuses a second email.
+    // Unmark behind the service's back: the reminder record still refuses a second email.
     await db.sql`UPDATE tasks SET notification_sent = false WHERE id = ANY(${ids}::bigint[])`;
     const concurrent = await Promise.all(Array.from({ length: 10 }, () => sweep(T.toISOString())));
     assert.equal(concurrent.reduce((n, s) => n + s.sent, 0), 0);
-    assert.equal(concurrent.reduce((n, s) => n + s.alreadyHandled, 0), 200);
+    // Each sweep either ran (and found all 20 on record) or was skipped because another was running.
+    const ran = concurrent.filter((s) => !s.skipped);
+    assert.ok(ran.length >= 1);
+    assert.ok(ran.every((s) => s.alreadyHandled === 20), JSON.stringify(ran));
+    assert.ok(concurrent.filter((s) => s.skipped).every((s) => s.found === 0));
     // Ten sweeps racing over fresh tasks: each task is sent by exactly one of them.
     await seedTasks(db.sql, Array.from({ length: 20 }, (_, i) => ({ title: `D-${i}`, dueAt: new Date(T.getTime() + i * 60_000) })));
     const racing = await Promise.all(Array.from({ length: 10 }, () => sweep(T.toISOString())));

@@ -1,5 +1,5 @@
 // Test doubles for the outside world (Mailer, Enhancer, TaskStore), for workflow tests.
-import type { TaskCursor, TaskStore, DueTaskPage, DueTaskQuery } from '../../src/db/tasks.js';
+import type { DueTaskPage, DueTaskQuery, ReminderKey, TaskCursor, TaskStore } from '../../src/db/tasks.js';
 import type { EnhanceRequest, Enhancer } from '../../src/enhance/types.js';
 import type { Mailer, OutgoingEmail, SendReceipt } from '../../src/mail/types.js';
 import type { DueTask, ProviderName } from '../../src/shared.js';
@@ -41,12 +41,18 @@ interface Row {
   completed: boolean;
 }
 
+const ledgerKey = (taskId: string, dueAt: string) => `${taskId}@${Date.parse(dueAt)}`;
+
 const byDueThenId = (a: { dueAt: string; taskId: string }, b: { dueAt: string; taskId: string }) =>
   Date.parse(a.dueAt) - Date.parse(b.dueAt) || (BigInt(a.taskId) < BigInt(b.taskId) ? -1 : BigInt(a.taskId) > BigInt(b.taskId) ? 1 : 0);
 
-/** In memory, with the real store's semantics: inclusive window, keyset paging on (dueAt, id), conditional mark. */
+/**
+ * In memory, with the real store's semantics: inclusive window, keyset paging on (dueAt, id), a
+ * conditional mark, and the reminder ledger (task and due time to 'sent' or 'handed_off').
+ */
 export class FakeTaskStore implements TaskStore {
   readonly rows = new Map<string, Row>();
+  readonly ledger = new Map<string, 'sent' | 'handed_off'>();
   readonly queries: DueTaskQuery[] = [];
   readonly pages: string[][] = [];
   markCalls = 0;
@@ -79,7 +85,20 @@ export class FakeTaskStore implements TaskStore {
       .slice(0, q.limit);
     this.pages.push(tasks.map((t) => t.taskId));
     const last = tasks.at(-1);
-    return { tasks, next: last && tasks.length === q.limit ? { dueAt: last.dueAt, taskId: last.taskId } : undefined };
+    const toSend = tasks.filter((t) => !this.ledger.has(ledgerKey(t.taskId, t.dueAt)));
+    return {
+      tasks: toSend,
+      alreadyHandled: tasks.length - toSend.length,
+      next: last && tasks.length === q.limit ? { dueAt: last.dueAt, taskId: last.taskId } : undefined,
+    };
+  }
+
+  async handOff(reminders: ReminderKey[]): Promise<void> {
+    for (const r of reminders) if (!this.ledger.has(ledgerKey(r.taskId, r.dueAt))) this.ledger.set(ledgerKey(r.taskId, r.dueAt), 'handed_off');
+  }
+
+  async releaseHandOff(taskId: string, dueAt: string): Promise<void> {
+    if (this.ledger.get(ledgerKey(taskId, dueAt)) === 'handed_off') this.ledger.delete(ledgerKey(taskId, dueAt));
   }
 
   async markNotified(taskId: string, dueAt: string): Promise<boolean> {
@@ -88,6 +107,7 @@ export class FakeTaskStore implements TaskStore {
       this.markFailures--;
       throw new Error('connection terminated unexpectedly');
     }
+    this.ledger.set(ledgerKey(taskId, dueAt), 'sent');
     const row = this.rows.get(taskId);
     if (!row || row.notified || Date.parse(row.task.dueAt) !== Date.parse(dueAt)) return false;
     row.notified = true;

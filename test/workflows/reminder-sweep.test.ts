@@ -83,6 +83,7 @@ describe('TaskReminderWorkflow and DueTaskSweepWorkflow (real workflows, fake ta
       windowEnd: new Date(T.getTime() + 24 * 60 * MINUTE).toISOString(),
       found: 10,
       sent: 10,
+      handedOff: 0,
       alreadyHandled: 0,
       failed: 0,
       failures: [],
@@ -115,13 +116,13 @@ describe('TaskReminderWorkflow and DueTaskSweepWorkflow (real workflows, fake ta
     assert.deepEqual([first.found, first.sent, first.failed, first.alreadyHandled], [2, 1, 1, 0]);
     assert.deepEqual(first.failures, [{ taskId: bad.taskId, error: '550 mailbox unavailable' }]);
     assert.deepEqual(markedAfterFirst, [true, false]);
-    // A failed reminder's workflow id may be used again: the next sweep sends it.
+    // A permanent failure is not recorded as handled: the next sweep sends it.
     assert.deepEqual([second.found, second.sent, second.failed], [1, 1, 0]);
     assert.ok(w.store.isNotified(good.taskId) && w.store.isNotified(bad.taskId));
     assert.deepEqual(w.smtp.sent.map((m) => m.to), ['owner@example.com', 'bounce@example.com']);
   });
 
-  test('a second sweep over the same window, the flags reset behind its back: alreadyHandled, no new email', async () => {
+  test('a second sweep over the same window, the flags reset behind its back: the reminder record says alreadyHandled, no new email', async () => {
     const w = world();
     const tasks = Array.from({ length: 4 }, (_, i) => dueTask(new Date(T.getTime() + (i + 1) * MINUTE)));
     for (const t of tasks) w.store.add(t);

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { createActivities } from '../../activities/index.js';
-import type { SweepInput, SweepSummary } from '../../src/shared.js';
+import { sweepRunWorkflowId, type SweepInput, type SweepSummary } from '../../src/shared.js';
 import { dueTask, FakeMailer, FakeTaskStore } from './fakes.js';
 import { eventually, fakeDeps, openHarness, type Harness } from './harness.js';
 
@@ -31,7 +31,7 @@ describe('DueTaskSweepWorkflow window, resumption and history (real workflows, f
     return h.run(w.activities, async (taskQueue) => {
       const handle = await h.client.workflow.start('DueTaskSweepWorkflow', { taskQueue, workflowId, args });
       const summary = (await handle.result()) as SweepSummary;
-      return { summary, workflowId, startTime: (await handle.describe()).startTime };
+      return { summary, workflowId, taskQueue, startTime: (await handle.describe()).startTime };
     });
   }
 
@@ -70,7 +70,7 @@ describe('DueTaskSweepWorkflow window, resumption and history (real workflows, f
     const tasks = Array.from({ length: 6 }, (_, i) => dueTask(new Date(T.getTime() + i * MINUTE)));
     for (const t of tasks) w.store.add(t);
     const windowEnd = new Date(T.getTime() + HOUR).toISOString();
-    const carried = { windowStart: T.toISOString(), windowEnd, found: 3, sent: 2, alreadyHandled: 0, failed: 1, failures: [{ taskId: 'earlier', error: 'bounced' }] };
+    const carried = { windowStart: T.toISOString(), windowEnd, found: 3, sent: 2, handedOff: 0, alreadyHandled: 0, failed: 1, failures: [{ taskId: 'earlier', error: 'bounced' }] };
     const cursor = { dueAt: tasks[2]!.dueAt, taskId: tasks[2]!.taskId };
     const { summary } = await sweep(w, [{ windowStart: T.toISOString(), settings: { windowMs: HOUR, pageSize: 2 }, after: cursor, totals: carried }]);
     assert.deepEqual(w.store.queries[0]!.after, cursor);
@@ -79,11 +79,11 @@ describe('DueTaskSweepWorkflow window, resumption and history (real workflows, f
     assert.deepEqual(tasks.map((t) => w.store.isNotified(t.taskId)), [false, false, false, true, true, true]);
   });
 
-  test('60 tasks with pageSize 2 complete with found 60 (reports whether continue-as-new ran)', async (t) => {
+  test('60 tasks with pageSize 2 and a history limit of 40 events: the sweep continues as new and carries its totals', async () => {
     const w = world();
     const tasks = Array.from({ length: 60 }, (_, i) => dueTask(new Date(T.getTime() + i * MINUTE)));
     for (const task of tasks) w.store.add(task);
-    const { summary, workflowId } = await sweep(w, [{ windowStart: T.toISOString(), settings: { windowMs: 24 * HOUR, pageSize: 2 } }]);
+    const { summary, taskQueue, startTime } = await sweep(w, [{ windowStart: T.toISOString(), settings: { windowMs: 24 * HOUR, pageSize: 2, historyLimit: 40 } }]);
     assert.deepEqual([summary.found, summary.sent, summary.failed, summary.alreadyHandled], [60, 60, 0, 0]);
     assert.equal(w.store.queries.length, 31, '30 full pages, then an empty one');
     assert.ok(tasks.every((task) => w.store.isNotified(task.taskId)));
@@ -91,13 +91,15 @@ describe('DueTaskSweepWorkflow window, resumption and history (real workflows, f
 
     const list = async () => {
       const runs: WorkflowExecutionInfo[] = [];
-      for await (const run of h.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(run);
+      // The work runs under the sweep's fixed id; this sweep's runs are the ones started after it.
+      const query = `WorkflowId = '${sweepRunWorkflowId(taskQueue)}' AND StartTime >= '${startTime.toISOString()}'`;
+      for await (const run of h.client.workflow.list({ query })) runs.push(run);
       return runs;
     };
     const runs = await eventually(list, (rs) => rs.some((r) => r.status.name === 'COMPLETED'));
     assert.equal(runs.filter((r) => r.status.name === 'COMPLETED').length, 1);
     assert.ok(runs.every((r) => r.status.name === 'COMPLETED' || r.status.name === 'CONTINUED_AS_NEW'));
-    const continued = runs.length > 1;
-    t.diagnostic(`continue-as-new ${continued ? 'triggered' : 'did not trigger'}: ${runs.length} run(s), history lengths ${runs.map((r) => r.historyLength).join(', ')}`);
+    assert.ok(runs.length > 2, `continued as new: ${runs.length} runs, history lengths ${runs.map((r) => r.historyLength).join(', ')}`);
+    assert.ok(runs.every((r) => r.historyLength! < 80), 'each run stays near the limit');
   });
 });
