@@ -141,6 +141,7 @@ export async function DueTaskSweepWorkflow(input: SweepInput = {}): Promise<Swee
   const runId = sweepRunWorkflowId(info.taskQueue);
   if (info.workflowId === runId) return sweep(input);
   const windowStart = input.windowStart ?? nominalStart();
+  tag(await planDelivery(), { MailKind: 'sweep' });
   try {
     return await executeChild(DueTaskSweepWorkflow, {
       workflowId: runId,
