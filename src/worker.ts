@@ -6,7 +6,7 @@ import { connectionOptions } from './temporal.js';
 import { connectWorker, createSendWorkers, createWorker } from './worker/create.js';
 import { buildWorkerResources } from './worker/deps.js';
 import { installRuntime } from './worker/runtime.js';
-import { ensureSearchAttributes } from './worker/search-attributes.js';
+import { ensureSearchAttributes } from './search-attributes.js';
 
 async function main() {
   const config = loadEnvOrExit();

@@ -4,7 +4,7 @@ import { messageIdFor, recipientDomain, type EmailStatus, type SendEmailInput } 
 import { deliver } from './deliver.js';
 import { cancelSignal, cancelUpdate, statusQuery } from './definitions.js';
 import { attemptsOf, rootFailure } from './failures.js';
-import { tag } from './search.js';
+import { tag, taggedAtStart } from './search.js';
 
 const { planDelivery } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds' });
 const CANCELLABLE = new Set(['queued', 'scheduled', 'enhancing']);
@@ -43,7 +43,7 @@ export async function SendEmailWorkflow(input: SendEmailInput): Promise<EmailSta
 
   const plan = await planDelivery();
   status.messageId = messageIdFor(id, plan.messageIdDomain);
-  tag(plan, { MailKind: 'message', MailRecipientDomain: recipientDomain(input.to) });
+  if (!taggedAtStart('MailKind')) tag(plan, { MailKind: 'message', MailRecipientDomain: recipientDomain(input.to) });
 
   if (input.sendAt) {
     // A durable timer: survives worker and server restarts; a cancel wakes it early.

@@ -11,6 +11,7 @@ import {
 import { cancelSignal, cancelUpdate, statusQuery } from '../../workflows/definitions.js';
 import { messageWorkflowId, type EmailStatus, type SendEmailInput } from '../shared.js';
 import { ApiError, isTemporalUnavailable } from './errors.js';
+import { startTags } from './start-tags.js';
 
 export interface EmailGateway {
   queue(input: SendEmailInput, idempotencyKey?: string): Promise<{ workflowId: string; duplicate: boolean }>;
@@ -40,6 +41,7 @@ function isFailureWithStatus(err: unknown): EmailStatus | undefined {
 
 export function createEmailGateway(client: Client, taskQueue: string, timeoutMs: number): EmailGateway {
   const bounded = <T>(fn: () => Promise<T>) => client.withDeadline(Date.now() + timeoutMs, fn);
+  const tagsFor = startTags(client);
 
   async function describeEmail(id: string) {
     const handle = client.workflow.getHandle(id);
@@ -123,6 +125,7 @@ export function createEmailGateway(client: Client, taskQueue: string, timeoutMs:
       const workflowId = messageWorkflowId(idempotencyKey ?? randomUUID());
       const hash = requestHash(input);
       try {
+        const typedSearchAttributes = await bounded(() => tagsFor(input.to));
         await bounded(() =>
           client.workflow.start('SendEmailWorkflow', {
             workflowId,
@@ -132,6 +135,7 @@ export function createEmailGateway(client: Client, taskQueue: string, timeoutMs:
             workflowIdReusePolicy: 'REJECT_DUPLICATE',
             workflowIdConflictPolicy: 'FAIL',
             memo: { requestHash: hash, to: input.to, subject: input.subject, sendAt: input.sendAt },
+            typedSearchAttributes,
           }),
         );
         return { workflowId, duplicate: false };

@@ -7,19 +7,27 @@ export interface ReminderStyle {
 }
 
 
+// One formatter per zone: building an Intl.DateTimeFormat costs far more than using one, and its
+// native memory is not something the garbage collector hurries to reclaim.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
 /** "Monday 23 November 2026, 14:00 (Europe/Paris)": the zone is named so nobody guesses. */
 export function formatDue(iso: string, timeZone: string): string {
-  const text = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    weekday: 'long',
-    day: 'numeric',
-    month: 'long',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).format(new Date(iso));
-  return `${text} (${timeZone})`;
+  let format = formatters.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      weekday: 'long',
+      day: 'numeric',
+      month: 'long',
+      year: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+    formatters.set(timeZone, format);
+  }
+  return `${format.format(new Date(iso))} (${timeZone})`;
 }
 
 export function taskLink(task: DueTask, base?: string): string | undefined {

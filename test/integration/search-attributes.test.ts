@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { Connection } from '@temporalio/client';
 import pino from 'pino';
 import { SEARCH_ATTRIBUTE_NAMES } from '../../src/shared.js';
-import { ensureSearchAttributes } from '../../src/worker/search-attributes.js';
+import { ensureSearchAttributes } from '../../src/search-attributes.js';
 import { infra } from '../support/env.js';
 import { temporalCli } from '../support/processes.js';
 

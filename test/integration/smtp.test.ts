@@ -129,6 +129,12 @@ describe('POST /message through SMTP (real worker, real SMTP sink)', () => {
     assert.doesNotMatch(cli.out, new RegExp(workflow_id!));
     const sent = await temporalCli(['workflow', 'list', '--query', query]);
     assert.match(sent.out, new RegExp(workflow_id!));
+    // The API sets kind and domain in the start request; the workflow upserts only the outcome.
+    const events = (await w.client.workflow.getHandle(workflow_id!).fetchHistory()).events ?? [];
+    const started = events[0]!.workflowExecutionStartedEventAttributes!.searchAttributes!.indexedFields!;
+    assert.deepEqual(Object.keys(started).sort(), ['MailKind', 'MailRecipientDomain']);
+    const upserts = events.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes);
+    assert.deepEqual(upserts.map((e) => Object.keys(e.upsertWorkflowSearchAttributesEventAttributes!.searchAttributes!.indexedFields!).sort()), [['MailOutcome', 'MailProvider']]);
   });
 
   test('GET and DELETE of an unknown id answer 404', async () => {

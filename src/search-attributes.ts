@@ -2,7 +2,7 @@ import type { Connection } from '@temporalio/client';
 // CommonJS package: a default import works from ESM where a named one does not.
 import proto from '@temporalio/proto';
 import type { Logger } from 'pino';
-import { SEARCH_ATTRIBUTE_NAMES } from '../shared.js';
+import { SEARCH_ATTRIBUTE_NAMES } from './shared.js';
 
 const KEYWORD = proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
 
@@ -22,6 +22,16 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
     return true;
   } catch (err) {
     logger.warn({ err: (err as Error).message, names: SEARCH_ATTRIBUTE_NAMES }, 'search attributes unavailable: workflows run untagged');
+    return false;
+  }
+}
+
+/** Whether the namespace has every Mail* attribute; false when it cannot tell. Registers nothing. */
+export async function hasSearchAttributes(connection: Pick<Connection, 'operatorService'>, namespace: string): Promise<boolean> {
+  try {
+    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+    return SEARCH_ATTRIBUTE_NAMES.every((name) => customAttributes?.[name]);
+  } catch {
     return false;
   }
 }
