@@ -181,8 +181,11 @@ export function createActivities(deps: ActivityDeps) {
       const reminders = page.tasks.map((task) => ({ task, email: renderReminder(task, deps.reminders) }));
       if (!sending) return { ...result, handOff: reminders };
       const provider = deps.plan.primary;
+      const { cancellationSignal } = Context.current();
       await heartbeating(() =>
         eachLimited(reminders, BATCH_CONCURRENCY, async (reminder) => {
+          // A timed-out or cancelled attempt stops sending: its retry owns what is left unmarked.
+          if (cancellationSignal.aborted) return;
           const { taskId, dueAt } = reminder.task;
           const messageId = messageIdFor(reminderWorkflowId(taskId, dueAt), deps.plan.messageIdDomain);
           try {
