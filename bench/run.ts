@@ -133,8 +133,12 @@ async function singlePath(api: string, n: number, prefix: string) {
   return { perSecond: n / ((end - t0) / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
-/** Scenario 2: open loop. Requests leave on a fixed timetable, whether or not earlier ones answered. */
-async function openLoop(api: string, rate: number, seconds: number, prefix: string) {
+/**
+ * Scenario 2: open loop. Requests leave on a fixed timetable, whether or not earlier ones answered.
+ * `paused` freezes the worker (SIGSTOP) while the requests go out, to see what a start costs alone.
+ */
+async function openLoop(api: string, rate: number, seconds: number, prefix: string, paused?: ChildProcess) {
+  paused?.kill('SIGSTOP');
   const n = rate * seconds;
   const latencies: number[] = [];
   let errors = 0;
@@ -158,6 +162,7 @@ async function openLoop(api: string, rate: number, seconds: number, prefix: stri
   }
   await Promise.all(inFlight);
   const achieved = n / ((performance.now() - start) / 1000);
+  paused?.kill('SIGCONT');
   await delivered(Array.from({ length: n }, (_, i) => emailMessageId(`${prefix}-${i}`)), 'open-loop emails');
   return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: Math.max(...latencies), errors, achieved };
 }
@@ -260,6 +265,9 @@ async function main() {
     log(`Scenario 2, API latency: POST /message at ${SIZES.rate}/s for ${SIZES.seconds} s, open loop`);
     const latency = await openLoop(api, SIZES.rate, SIZES.seconds, 'open');
     log(`  p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms, max ${latency.max.toFixed(1)} ms; ${latency.errors} errors; ${latency.achieved.toFixed(1)} requests/s sent`);
+    log(`  the same with the worker paused (SIGSTOP): what the API and a workflow start cost alone`);
+    const alone = await openLoop(api, SIZES.rate, SIZES.seconds, 'alone', worker);
+    log(`  p50 ${alone.p50.toFixed(1)} ms, p99 ${alone.p99.toFixed(1)} ms, max ${alone.max.toFixed(1)} ms; ${alone.errors} errors`);
 
     const sql = postgres(db.url, { max: 2, onnotice: () => {} });
     stops.push(() => sql.end());
@@ -284,6 +292,8 @@ async function main() {
       { name: `POST /message p99 at ${SIZES.rate}/s`, value: latency.p99, unit: 'ms', target: { op: '<=', value: 50 } },
       { name: `POST /message max at ${SIZES.rate}/s`, value: latency.max, unit: 'ms' },
       { name: `POST /message errors at ${SIZES.rate}/s`, value: latency.errors, unit: '' },
+      { name: `POST /message p50 at ${SIZES.rate}/s, worker paused`, value: alone.p50, unit: 'ms' },
+      { name: `POST /message p99 at ${SIZES.rate}/s, worker paused`, value: alone.p99, unit: 'ms' },
       { name: `sweep of ${small} tasks`, value: sweepSmall.seconds, unit: 's' },
       { name: `sweep of ${small} ÷ L1`, value: sweepSmall.perSecond / l1, unit: '' },
       { name: `sweep of ${large} tasks`, value: sweepLarge.seconds, unit: 's' },
@@ -345,7 +355,9 @@ ${table}
 - **Scenario 1:** ${SIZES.single} \`POST /message\` (${STARTS_IN_FLIGHT} in flight) until every email is at the sink; latency is
   from the request to the email's arrival.
 - **Scenario 2:** \`POST /message\` on a fixed timetable of ${SIZES.rate} requests/s for ${SIZES.seconds} s; a request leaves at its
-  time whether or not earlier ones have answered (open loop, no coordinated omission).
+  time whether or not earlier ones have answered (open loop, no coordinated omission). Then the same with
+  the worker frozen (SIGSTOP, resumed after): the API and the workflow start alone, without the worker's
+  traffic on the dev server.
 - **Scenario 3:** tasks due in the next day, then \`DueTaskSweepWorkflow\` started as \`temporal schedule trigger\`
   starts it; timed from the start to the last reminder at the sink, with every task checked as marked.
 - **Scenario 4:** RSS of the worker and API processes, sampled every 100 ms during scenario 3.
