@@ -1,3 +1,4 @@
+import { Marked } from 'marked';
 import sanitizeHtml from 'sanitize-html';
 
 const TRACKING_PARAM = /^(utm_|mc_|fbclid$|gclid$|msclkid$|_hs|trk)/i;
@@ -58,13 +59,24 @@ export function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
-/** The fallback when Gemini is off or fails: paragraphs on blank lines, line breaks kept. */
+// Raw HTML in the text is shown as typed, never interpreted: the author wrote text, not markup.
+const markdown = new Marked({
+  gfm: true,
+  breaks: true,
+  renderer: {
+    html({ text, block }) {
+      const shown = escapeHtml(block ? text.trim() : text).replace(/\n/g, '<br>\n');
+      return block ? `<p>${shown}</p>\n` : shown;
+    },
+  },
+});
+
+/**
+ * The fallback when Gemini is off or fails: the text read as Markdown-ish plain text (`**bold**`,
+ * lists, links, paragraphs on blank lines, line breaks kept), then the same sanitiser as Gemini's output.
+ */
 export function textToHtml(text: string): string {
-  const paragraphs = text
-    .replace(/\r\n?/g, '\n')
-    .split(/\n{2,}/)
-    .map((p) => p.trim())
-    .filter(Boolean)
-    .map((p) => `<p>${escapeHtml(p).replace(/\n/g, '<br>\n')}</p>`);
-  return paragraphs.join('\n');
+  const normalised = text.replace(/\r\n?/g, '\n');
+  if (!normalised.trim()) return '';
+  return sanitizeEmailHtml(markdown.parse(normalised, { async: false })).trim();
 }

@@ -123,11 +123,14 @@ describe('without GEMINI_API_KEY', () => {
     const w = await startTestWorker(config);
     try {
       const app = buildApp(config, w.client);
-      const { workflow_id } = (await (await postMessage(app, { destinataire: 'n@example.com', sujet: 'No key', message: 'a\nb', enhance_content: true })).json()) as Record<string, string>;
+      const { workflow_id } = (await (await postMessage(app, { destinataire: 'n@example.com', sujet: 'No key', message: 'a\nb\n\n**bold** and <i>raw</i>\n\n- one\n- two', enhance_content: true })).json()) as Record<string, string>;
       const status = await waitForState(app, workflow_id!, ['sent']);
       assert.deepEqual(status.enhancement, { used: 'fallback', reason: 'GEMINI_API_KEY is not set' });
       const [mail] = await sink.waitFor((m) => m.length === 1);
-      assert.match(mail!.html ?? '', /<p>a<br>\s*b<\/p>/);
+      // The fallback reads the text as Markdown: bold and lists render, raw HTML stays text.
+      assert.match(mail!.html ?? '', /<p>a<br \/>\s*b<\/p>/);
+      assert.match(mail!.html ?? '', /<p><strong>bold<\/strong> and &lt;i&gt;raw&lt;\/i&gt;<\/p>/);
+      assert.match(mail!.html ?? '', /<ul>\s*<li>one<\/li>\s*<li>two<\/li>\s*<\/ul>/);
     } finally {
       await w.stop();
       await sink.stop();

@@ -86,13 +86,55 @@ describe('sanitizeEmailHtml keeps formatting', () => {
   });
 });
 
-describe('textToHtml', () => {
-  test('escapes < > & " and \'', () => {
-    assert.equal(textToHtml(`a<b> & "c" 'd'`), '<p>a&lt;b&gt; &amp; &quot;c&quot; &#39;d&#39;</p>');
+describe('textToHtml: the fallback reads the text as Markdown-ish plain text', () => {
+  test('before/after: bold, a list, a link and paragraphs render; raw HTML is shown as typed', () => {
+    const before = [
+      'Hello **Ada**,',
+      '',
+      'To do today:',
+      '- review the *draft*',
+      '- send it to <b>the team</b>',
+      '',
+      'Details: [the plan](https://plan.example/doc?id=7&utm_source=mail).',
+      '<script>alert(1)</script>',
+    ].join('\n');
+    const after = [
+      '<p>Hello <strong>Ada</strong>,</p>',
+      '<p>To do today:</p>',
+      '<ul>',
+      '<li>review the <em>draft</em></li>',
+      '<li>send it to &lt;b&gt;the team&lt;/b&gt;</li>',
+      '</ul>',
+      '<p>Details: <a href="https://plan.example/doc?id=7" rel="noopener noreferrer">the plan</a>.</p>',
+      '<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>',
+    ].join('\n');
+    assert.equal(textToHtml(before), after);
   });
 
-  test('blank lines make paragraphs, single newlines make <br>, CRLF included', () => {
-    assert.equal(textToHtml('one\ntwo\r\n\r\nthree\n\n\n\nfour'), '<p>one<br>\ntwo</p>\n<p>three</p>\n<p>four</p>');
+  test('numbered lists and bare links', () => {
+    assert.equal(textToHtml('1. first\n2. second'), '<ol>\n<li>first</li>\n<li>second</li>\n</ol>');
+    assert.equal(textToHtml('see https://x.example/a'), '<p>see <a href="https://x.example/a" rel="noopener noreferrer">https://x.example/a</a></p>');
+  });
+
+  test('raw HTML is escaped, not interpreted: tags, handlers and blocks stay text', () => {
+    const out = textToHtml('<img src=x onerror=alert(1)> and <a href="javascript:alert(1)">x</a>\n\n<div>\n<iframe src="https://evil.example"></iframe>\n</div>');
+    assert.doesNotMatch(out, /<(img|a|div|iframe)\b/);
+    assert.match(out, /&lt;img src=x onerror=alert\(1\)&gt;/);
+    assert.match(out, /&lt;iframe src="https:\/\/evil\.example"&gt;/);
+  });
+
+  test('Markdown links go through the sanitiser: javascript: and data: lose their href', () => {
+    const out = textToHtml('[a](javascript:alert(1)) [b](data:text/html,x) [c](mailto:me@x.example)');
+    assert.doesNotMatch(out, /javascript|data:/);
+    assert.match(out, /<a href="mailto:me@x\.example" rel="noopener noreferrer">c<\/a>/);
+  });
+
+  test('escapes < > & in the text', () => {
+    assert.equal(textToHtml(`a<b> & "c" 'd'`), `<p>a&lt;b&gt; &amp; "c" 'd'</p>`);
+  });
+
+  test('blank lines make paragraphs, single newlines make <br />, CRLF included', () => {
+    assert.equal(textToHtml('one\ntwo\r\n\r\nthree\n\n\n\nfour'), '<p>one<br />two</p>\n<p>three</p>\n<p>four</p>');
   });
 
   test('empty or whitespace-only text gives no paragraphs', () => {
@@ -101,7 +143,7 @@ describe('textToHtml', () => {
   });
 
   test('a script in the text is shown as text, not run', () => {
-    assert.doesNotMatch(textToHtml('<script>alert(1)</script>'), /<script/);
+    assert.equal(textToHtml('<script>alert(1)</script>'), '<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>');
   });
 });
 
