@@ -2,6 +2,7 @@ import { serve } from '@hono/node-server';
 import { createApp } from './api/app.js';
 import { createEmailGateway } from './api/emails.js';
 import { loadEnvOrExit } from './env.js';
+import { createUtf8Check } from './mail/utf8-support.js';
 import { createLogger } from './logger.js';
 import { createLazyClient } from './temporal.js';
 
@@ -18,16 +19,20 @@ async function main() {
     logger,
     maxBodyBytes: config.http.maxBodyBytes,
     security: config.security,
+    utf8LocalParts: createUtf8Check(config),
   });
   const server = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, (info) =>
     logger.info({ port: info.port, temporal: config.temporal.address, taskQueue: config.temporal.taskQueue }, 'API listening'),
   );
+  let stopping = false;
   const stop = () => {
+    if (stopping) return; // a second signal (Ctrl-C relayed by npm, then the stack's SIGTERM) changes nothing
+    stopping = true;
     logger.info('API stopping');
     server.close(() => void connection.close().finally(() => process.exit(0)));
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 main().catch((err) => {

@@ -42,7 +42,9 @@ export function sendTaskQueue(taskQueue: string, provider: ProviderName): string
 }
 
 export function recipientDomain(address: string): string {
-  return (address.split('@').pop() ?? '').toLowerCase();
+  // `Name <a@example.com>` as well as `a@example.com`; a plain address reads as it always did.
+  const bare = /<([^<>]*)>\s*$/.exec(address)?.[1] ?? address;
+  return (bare.split('@').pop() ?? '').toLowerCase();
 }
 export type SearchAttributeName = (typeof SEARCH_ATTRIBUTE_NAMES)[number];
 

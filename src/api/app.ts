@@ -5,6 +5,7 @@ import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import type { Logger } from 'pino';
+import type { Utf8Check } from '../mail/utf8-support.js';
 import type { EmailGateway } from './emails.js';
 import { ApiError, isTemporalUnavailable } from './errors.js';
 import { createApiMetrics } from './metrics.js';
@@ -20,6 +21,8 @@ export interface AppDeps {
   logger: Logger;
   maxBodyBytes: number;
   security?: SecurityOptions;
+  /** Whether the providers can send to a local part beyond ASCII; absent: such addresses get 400. */
+  utf8LocalParts?: Utf8Check;
 }
 
 export function createApp(deps: AppDeps) {
@@ -54,8 +57,9 @@ export function createApp(deps: AppDeps) {
   );
   app.route('/', healthRoutes(deps.checkTemporal));
   const accepted = (duplicate: boolean) => metrics.emailsAccepted.inc({ duplicate: String(duplicate) });
-  app.route('/message', messagesRoutes(deps.emails, security.recipientAllowlist, accepted));
-  app.route('/messages', batchRoutes(deps.emails, security.recipientAllowlist, accepted));
+  const rules = { allowlist: security.recipientAllowlist, utf8LocalParts: deps.utf8LocalParts };
+  app.route('/message', messagesRoutes(deps.emails, rules, accepted));
+  app.route('/messages', batchRoutes(deps.emails, rules, accepted));
   app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
   registerOpenApi(app);
   registerDocsPage(app);

@@ -2,6 +2,8 @@ import type { SendEmailInput } from '../shared.js';
 import { ApiError, invalid } from './errors.js';
 import { fieldProblems, messageRequestSchema } from './schemas.js';
 import { recipientAllowed } from './security.js';
+import { recipientOf } from '../mail/address.js';
+import type { Utf8Check, Utf8Support } from '../mail/utf8-support.js';
 
 export async function readJson(req: Request): Promise<unknown> {
   const type = req.headers.get('content-type') ?? '';
@@ -17,17 +19,35 @@ export async function readJson(req: Request): Promise<unknown> {
   }
 }
 
+export interface RecipientRules {
+  allowlist: string[];
+  /** Whether the providers can send to a local part beyond ASCII; absent: they cannot. */
+  utf8LocalParts?: Utf8Check;
+}
+
 /** One message of the old payload, validated, allowlisted and turned into the workflow's input. */
-export function toEmailInput(raw: unknown, allowlist: string[]): SendEmailInput {
+export async function toEmailInput(raw: unknown, rules: RecipientRules): Promise<SendEmailInput> {
   const parsed = messageRequestSchema.safeParse(raw);
   if (!parsed.success) throw invalid(fieldProblems(parsed.error));
   const body = parsed.data;
-  if (!recipientAllowed(body.destinataire.trim(), allowlist)) {
+  const recipient = recipientOf(body.destinataire);
+  if (!recipientAllowed(recipient.ascii, rules.allowlist)) {
     throw new ApiError(403, 'recipient_not_allowed', 'This service does not send to that recipient (RECIPIENT_ALLOWLIST)', [
       { field: 'destinataire', reason: 'is not in the recipient allowlist' },
     ]);
   }
+  if (recipient.utf8Local) {
+    const support: Utf8Support = rules.utf8LocalParts
+      ? await rules.utf8LocalParts()
+      : { supported: false, reason: 'no mail provider here can send to a local part beyond ASCII' };
+    if (!support.supported) {
+      const problem = [{ field: 'destinataire', reason: `has a local part beyond ASCII, but ${support.reason}` }];
+      if (support.transient) throw new ApiError(503, 'provider_unavailable', `Cannot accept destinataire now: ${problem[0]!.reason}`, problem);
+      throw invalid(problem);
+    }
+  }
   return {
+    // As given (display name, Unicode domain): the status shows it; the mailer puts it on the wire.
     to: body.destinataire.trim(),
     subject: body.sujet,
     text: body.message,

@@ -1,11 +1,10 @@
 import { z } from '@hono/zod-openapi';
+import { parseRecipient } from '../mail/address.js';
 
 export const MAX_SUBJECT_CHARS = 998; // RFC 5322 line length
 export const MAX_MESSAGE_CHARS = 200_000;
 const MAX_SEND_AT_DAYS = 366;
 
-// One address, no display name, no list: the API must not become a way to reach many people.
-const ADDRESS = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 const HEADER_UNSAFE = /[\r\n\0]/;
 
 const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
@@ -28,10 +27,13 @@ const requiredText = (name: string, max: number) =>
 export const messageRequestSchema = z
   .strictObject(
     {
-      destinataire: requiredText('Recipient address (one address).', 320)
-        .refine((v) => !HEADER_UNSAFE.test(v), { message: 'must not contain CR, LF or NUL' })
-        .refine((v) => HEADER_UNSAFE.test(v) || ADDRESS.test(v.trim()), { message: 'must be a single valid email address' })
-        .openapi({ example: 'a@example.com' }),
+      destinataire: requiredText('Recipient: one address, as `a@example.com` or `Name <a@example.com>`; an internationalised domain is sent as punycode; a local part beyond ASCII only where the provider can send it (SMTPUTF8, SES).', 320)
+        .superRefine((v, ctx) => {
+          // One address, never a list or a group: the API must not become a way to reach many people.
+          const parsed = parseRecipient(v);
+          if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.reason });
+        })
+        .openapi({ example: 'Ada Lovelace <ada@example.com>' }),
       sujet: requiredText('Subject.', MAX_SUBJECT_CHARS)
         .refine((v) => !HEADER_UNSAFE.test(v), { message: 'must not contain CR, LF or NUL' })
         .openapi({ example: 'Hi' }),

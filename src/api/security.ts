@@ -1,5 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { domainToASCII } from 'node:url';
 import type { Context, MiddlewareHandler } from 'hono';
+import { parseRecipient } from '../mail/address.js';
 import { ApiError } from './errors.js';
 
 export interface SecurityOptions {
@@ -68,13 +70,28 @@ export function rateLimit(perMinute: number, now: () => number = Date.now): Midd
   };
 }
 
-/** So the API cannot be used as an open relay: only allowlisted domains or addresses receive mail. */
+/** An allowlist entry's domain in A-labels (exämple.fr -> xn--exmple-cua.fr), so both forms match. */
+function asciiEntry(entry: string): string {
+  const e = entry.trim().toLowerCase();
+  const at = e.lastIndexOf('@');
+  const domain = e.slice(at + 1);
+  const ascii = /[^\u0000-\u007f]/u.test(domain) ? domainToASCII(domain) || domain : domain;
+  return at < 0 ? ascii : `${e.slice(0, at)}@${ascii}`;
+}
+
+/**
+ * So the API cannot be used as an open relay: only allowlisted domains or addresses receive mail.
+ * `address` is the bare address with its domain in A-labels (Recipient.ascii); a display name or a
+ * Unicode domain is accepted too and read the same way.
+ */
 export function recipientAllowed(address: string, allowlist: string[]): boolean {
   if (!allowlist.length) return true;
-  const a = address.toLowerCase();
-  const domain = a.split('@').pop()!;
+  const parsed = parseRecipient(address);
+  if (!parsed.ok) return false;
+  const a = parsed.recipient.ascii.toLowerCase();
+  const domain = parsed.recipient.domain;
   return allowlist.some((entry) => {
-    const e = entry.toLowerCase();
+    const e = asciiEntry(entry);
     return e.includes('@') ? a === e : domain === e || domain.endsWith(`.${e}`);
   });
 }

@@ -1,5 +1,6 @@
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import { wireRecipient } from './address.js';
 import { MailError, type Mailer, type OutgoingEmail, type SendReceipt } from './types.js';
 
 export interface SesOptions {
@@ -52,9 +53,10 @@ export class SesMailer implements Mailer {
 
   async send(email: OutgoingEmail): Promise<SendReceipt> {
     // Raw content so that our Message-ID and both parts travel exactly as over SMTP.
+    const to = wireRecipient(email.to);
     const raw = await new MailComposer({
       from: email.from,
-      to: email.to,
+      to,
       subject: email.subject,
       text: email.text,
       html: email.html,
@@ -66,7 +68,7 @@ export class SesMailer implements Mailer {
       const out = await this.client.send(
         new SendEmailCommand({
           FromEmailAddress: email.from,
-          Destination: { ToAddresses: [email.to] },
+          Destination: { ToAddresses: [typeof to === 'string' ? to : to.address] },
           Content: { Raw: { Data: raw } },
         }),
       );

@@ -1,5 +1,7 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
+import { wireRecipient } from './address.js';
+import { smtpUtf8Check, type Utf8Check } from './utf8-support.js';
 import { MailError, type Mailer, type OutgoingEmail, type SendReceipt } from './types.js';
 
 export interface SmtpOptions {
@@ -29,8 +31,10 @@ export function classifySmtpError(err: unknown): MailError {
 export class SmtpMailer implements Mailer {
   readonly name = 'smtp' as const;
   private readonly transport: Transporter<SMTPPool.SentMessageInfo>;
+  private readonly utf8: Utf8Check;
 
   constructor(opts: SmtpOptions) {
+    this.utf8 = smtpUtf8Check(opts);
     this.transport = nodemailer.createTransport({
       pool: true,
       maxConnections: opts.poolSize,
@@ -47,10 +51,16 @@ export class SmtpMailer implements Mailer {
   }
 
   async send(email: OutgoingEmail): Promise<SendReceipt> {
+    const to = wireRecipient(email.to);
+    if (typeof to !== 'string' && /[^\u0000-\u007f]/u.test(to.address.split('@')[0]!)) {
+      // Without SMTPUTF8 nodemailer would send the UTF-8 address anyway and leave it to the server.
+      const support = await this.utf8();
+      if (!support.supported) throw new MailError(support.reason, support.transient ? 'SmtpConnection:probe' : 'SmtpUtf8Unsupported', !support.transient);
+    }
     try {
       const info = await this.transport.sendMail({
         from: email.from,
-        to: email.to,
+        to,
         subject: email.subject,
         text: email.text,
         html: email.html,

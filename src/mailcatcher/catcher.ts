@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { domainToUnicode } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { simpleParser } from 'mailparser';
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
@@ -27,6 +28,16 @@ export interface MailCatcherOptions {
   host?: string;
   /** Keep every message as an .eml file here. */
   dir?: string;
+  /** false: do not offer SMTPUTF8, like a relay that cannot take addresses beyond ASCII. */
+  smtpUtf8?: boolean;
+}
+
+/** An address list as people read it: punycode domains shown in Unicode (a@xn--exmple-cua.fr -> a@exämple.fr). */
+export function readableAddresses(text: string | undefined): string | undefined {
+  return text?.replace(/@([A-Za-z0-9.-]*xn--[A-Za-z0-9.-]*)/gi, (all, domain: string) => {
+    const unicode = domainToUnicode(domain);
+    return unicode ? `@${unicode}` : all;
+  });
 }
 
 /**
@@ -51,6 +62,7 @@ export class MailCatcher {
       // Local only: accept AUTH over plain connections, so clients configured with a login work here.
       allowInsecureAuth: true,
       disabledCommands: ['STARTTLS'],
+      hideSMTPUTF8: this.opts.smtpUtf8 === false,
       logger: false,
       size: 25 * 1024 * 1024,
       onAuth: (auth, _session, cb) => {
@@ -98,7 +110,7 @@ export class MailCatcher {
       envelopeTo: session.envelope.rcptTo.map((r) => r.address),
       messageId: parsed.messageId,
       from: parsed.from?.text,
-      to: Array.isArray(parsed.to) ? parsed.to.map((a) => a.text).join(', ') : parsed.to?.text,
+      to: readableAddresses(Array.isArray(parsed.to) ? parsed.to.map((a) => a.text).join(', ') : parsed.to?.text),
       subject: parsed.subject,
       text: parsed.text,
       html: typeof parsed.html === 'string' ? parsed.html : undefined,

@@ -94,7 +94,8 @@ describe('POST /message validation: body, content type and fields (real app, rea
   test('an invalid address, or more than one address, answers 400 naming destinataire', async () => {
     const bad = [
       'plainaddress', 'to@', '@example.com', 'to@example', 'to@@example.com', 'to @example.com', 'to@exa mple.com',
-      'to@-example.com', '"Name" <to@example.com>', 'Name <to@example.com>', 'to@example.com, other@example.com',
+      'to@-example.com', 'Name <to@example.com>, other@example.com', '<to@example.com> <other@example.com>', 'to@example.com, other@example.com',
+      'Doe, Jane <to@example.com>', 'Name <to@example.com', 'a@b.c <to@example.com>', 'to@exa_mple.com', 'to@xn--.com',
       'to@example.com;other@example.com', 'to@example.com other@example.com', 'to@example.com,',
     ];
     for (const destinataire of bad) {

@@ -4,6 +4,7 @@ import pino from 'pino';
 import { createApp } from '../../src/api/app.js';
 import { createEmailGateway } from '../../src/api/emails.js';
 import type { Config } from '../../src/env.js';
+import { createUtf8Check } from '../../src/mail/utf8-support.js';
 
 /** The real Hono app over a real Temporal client, called in-process with app.request(). */
 export function buildApp(config: Config, client: Client) {
@@ -15,6 +16,7 @@ export function buildApp(config: Config, client: Client) {
     logger: pino({ level: 'silent' }),
     maxBodyBytes: config.http.maxBodyBytes,
     security: config.security,
+    utf8LocalParts: createUtf8Check(config),
   });
 }
 

@@ -76,8 +76,9 @@ describe('messageRequestSchema refuses, naming the field', () => {
     refusedOn({ ...valid, destinataire: 'a@x.com;b@x.com' }, 'destinataire');
   });
 
-  test('destinataire in display-name form', () => {
-    refusedOn({ ...valid, destinataire: 'Bob <b@x.com>' }, 'destinataire');
+  test('destinataire in display-name form is accepted (as the Flask mailer did); a list in that form is not', () => {
+    for (const ok of ['Bob <b@x.com>', '"Doe, Jane" <b@x.com>', '<b@x.com>', 'José Pérez <b@x.com>', 'a@exämple.fr', 'Ada <ada@bücher.example>']) accepts({ ...valid, destinataire: ok });
+    for (const bad of ['Bob <b@x.com>, Eve <e@x.com>', 'Doe, Jane <b@x.com>', 'Bob <b@x.com> extra', 'Bob b@x.com']) refusedOn({ ...valid, destinataire: bad }, 'destinataire');
   });
 
   test('CR, LF or NUL in sujet and destinataire (header injection)', () => {

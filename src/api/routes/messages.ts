@@ -3,7 +3,7 @@ import { IDEMPOTENCY_KEY_PATTERN } from '../../shared.js';
 import type { EmailGateway } from '../emails.js';
 import { ApiError, invalid } from '../errors.js';
 import { presentStatus } from '../present.js';
-import { readJson, toEmailInput } from '../requests.js';
+import { readJson, toEmailInput, type RecipientRules } from '../requests.js';
 
 export const QUEUED_MESSAGE = "La demande d'envoi d'email a été mise en file d'attente.";
 const ID_PATTERN = /^[A-Za-z0-9._~:-]{1,255}$/;
@@ -22,11 +22,11 @@ function emailId(raw: string): string {
   return raw;
 }
 
-export function messagesRoutes(emails: EmailGateway, allowlist: string[] = [], onAccepted: (duplicate: boolean) => void = () => {}) {
+export function messagesRoutes(emails: EmailGateway, rules: RecipientRules = { allowlist: [] }, onAccepted: (duplicate: boolean) => void = () => {}) {
   return new Hono()
     .post('/', async (c) => {
       const key = idempotencyKey(c.req.raw);
-      const input = toEmailInput(await readJson(c.req.raw), allowlist);
+      const input = await toEmailInput(await readJson(c.req.raw), rules);
       const { workflowId, duplicate } = await emails.queue(input, key);
       onAccepted(duplicate);
       c.set('workflowId', workflowId);
