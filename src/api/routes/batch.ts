@@ -3,7 +3,8 @@ import { Hono } from 'hono';
 import { IDEMPOTENCY_KEY_PATTERN } from '../../shared.js';
 import type { EmailGateway } from '../emails.js';
 import { ApiError, invalid, isTemporalUnavailable, type FieldProblem } from '../errors.js';
-import { readJson, toEmailInput } from '../requests.js';
+import { readJson, toEmailInput, type RecipientRules } from '../requests.js';
+import type { SendEmailInput } from '../../shared.js';
 
 export const MAX_BATCH = 100;
 
@@ -25,11 +26,35 @@ function rejected(index: number, err: unknown): ItemResult {
   return { index, status: 'rejected', httpStatus: e.status, error: { code: e.code, message: e.message, ...(details !== undefined ? { details } : {}) } };
 }
 
+type Prepared = { index: number; input: SendEmailInput; key: string; given: boolean } | { index: number; failed: ItemResult };
+
+/** The payload as the gateway compares it for an Idempotency-Key: the same fields, the same order. */
+const samePayload = (a: SendEmailInput, b: SendEmailInput) =>
+  JSON.stringify([a.to, a.subject, a.text, a.enhance, a.sendAt ?? null]) === JSON.stringify([b.to, b.subject, b.text, b.enhance, b.sendAt ?? null]);
+
+async function prepare(item: unknown, index: number, rules: RecipientRules): Promise<Prepared> {
+  try {
+    if (!item || typeof item !== 'object' || Array.isArray(item)) throw invalid([{ field: 'body', reason: 'must be a message object' }]);
+    const { idempotency_key: given, ...message } = item as Record<string, unknown>;
+    if (given !== undefined && (typeof given !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(given))) {
+      throw invalid([{ field: 'idempotency_key', reason: 'must be 1 to 200 characters of A-Z a-z 0-9 . _ ~ : -' }]);
+    }
+    const input = await toEmailInput(message, rules);
+    // A generated key is returned, so that a client may resend the batch without duplicates.
+    return { index, input, key: (given as string | undefined) ?? randomUUID(), given: given !== undefined };
+  } catch (err) {
+    return { index, failed: rejected(index, err) };
+  }
+}
+
 /**
  * POST /messages: up to 100 emails in one request, each validated and started like POST /message, each
  * its own workflow. One bad message is reported by index; the others are queued all the same.
+ * Messages sharing an idempotency_key are resolved in index order, never by which start wins a race:
+ * the first is started, a later one with the same payload is its duplicate, one with another payload
+ * is an idempotency_conflict naming both indexes.
  */
-export function batchRoutes(emails: EmailGateway, allowlist: string[], onAccepted: (duplicate: boolean) => void) {
+export function batchRoutes(emails: EmailGateway, rules: RecipientRules, onAccepted: (duplicate: boolean) => void) {
   return new Hono().post('/', async (c) => {
     const raw = await readJson(c.req.raw);
     const body = raw && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : undefined;
@@ -39,25 +64,57 @@ export function batchRoutes(emails: EmailGateway, allowlist: string[], onAccepte
     if (!Array.isArray(list)) throw invalid([{ field: 'messages', reason: 'must be an array of messages' }]);
     if (list.length < 1 || list.length > MAX_BATCH) throw invalid([{ field: 'messages', reason: `must hold 1 to ${MAX_BATCH} messages` }]);
 
-    const results = await Promise.all(
-      list.map(async (item: unknown, index): Promise<ItemResult> => {
+    const prepared = await Promise.all(list.map((item: unknown, index) => prepare(item, index, rules)));
+    const firstWithKey = new Map<string, number>();
+    const laterOf = new Map<number, number>();
+    const results: ItemResult[] = new Array(prepared.length);
+    for (const p of prepared) {
+      if ('failed' in p) {
+        results[p.index] = p.failed;
+        continue;
+      }
+      const first = p.given ? firstWithKey.get(p.key) : undefined;
+      if (first === undefined) {
+        if (p.given) firstWithKey.set(p.key, p.index);
+        continue;
+      }
+      const earlier = prepared[first] as Extract<Prepared, { input: SendEmailInput }>;
+      if (samePayload(earlier.input, p.input)) laterOf.set(p.index, first);
+      else {
+        results[p.index] = rejected(
+          p.index,
+          new ApiError(409, 'idempotency_conflict', `messages.${p.index} has the idempotency_key of messages.${first} with a different payload`, [
+            { field: 'idempotency_key', reason: `is already used by messages.${first} in this batch, for a different payload` },
+          ]),
+        );
+      }
+    }
+    // Distinct keys start concurrently; the order among them changes nothing.
+    await Promise.all(
+      prepared.map(async (p) => {
+        if ('failed' in p || results[p.index] || laterOf.has(p.index)) return;
         try {
-          if (!item || typeof item !== 'object' || Array.isArray(item)) throw invalid([{ field: 'body', reason: 'must be a message object' }]);
-          const { idempotency_key: given, ...message } = item as Record<string, unknown>;
-          if (given !== undefined && (typeof given !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(given))) {
-            throw invalid([{ field: 'idempotency_key', reason: 'must be 1 to 200 characters of A-Z a-z 0-9 . _ ~ : -' }]);
-          }
-          const input = toEmailInput(message, allowlist);
-          // A generated key is returned, so that a client may resend the batch without duplicates.
-          const key = (given as string | undefined) ?? randomUUID();
-          const { workflowId, duplicate } = await emails.queue(input, key);
+          const { workflowId, duplicate } = await emails.queue(p.input, p.key);
           onAccepted(duplicate);
-          return { index, status: 'queued', workflow_id: workflowId, idempotency_key: key, duplicate, status_url: `/message/${encodeURIComponent(workflowId)}` };
+          results[p.index] = { index: p.index, status: 'queued', workflow_id: workflowId, idempotency_key: p.key, duplicate, status_url: `/message/${encodeURIComponent(workflowId)}` };
         } catch (err) {
-          return rejected(index, err);
+          results[p.index] = rejected(p.index, err);
         }
       }),
     );
+    // A later copy shares its first's fate: queued (as a duplicate) or rejected for the same reason.
+    for (const [index, first] of laterOf) {
+      const r = results[first]!;
+      if (r.status === 'queued') {
+        onAccepted(true);
+        results[index] = { ...r, index, duplicate: true };
+      } else {
+        const details = Array.isArray(r.error.details)
+          ? (r.error.details as FieldProblem[]).map((d) => ({ ...d, field: d.field.replace(`messages.${first}`, `messages.${index}`) }))
+          : r.error.details;
+        results[index] = { ...r, index, error: { ...r.error, ...(details !== undefined ? { details } : {}) } };
+      }
+    }
     const queued = results.filter((r) => r.status === 'queued').length;
     const firstError = results.find((r) => r.status === 'rejected');
     const status = queued ? 202 : firstError && firstError.status === 'rejected' ? firstError.httpStatus : 400;

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { describe, test } from 'node:test';
+import { batchResponseSchema } from '../../src/api/schemas.js';
+import { useApp } from '../support/api.js';
+import { testConfig } from '../support/env.js';
+
+describe('POST /messages: one idempotency_key twice in a batch is resolved in index order', () => {
+  const api = useApp(testConfig());
+  const post = (messages: unknown[]) =>
+    api.app.request('/messages', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages }) });
+  const msg = (key: string, sujet: string) => ({ destinataire: 'k@example.com', sujet, message: 'x', idempotency_key: key });
+
+  test('the first is queued, a same-payload copy is its duplicate, a different payload is a conflict naming both indexes', async () => {
+    // Several rounds: the answer must not depend on which start reaches Temporal first.
+    for (let round = 0; round < 5; round++) {
+      const k = `dup-${randomUUID()}`;
+      const other = `other-${randomUUID()}`;
+      const res = await post([msg(other, 'B'), msg(k, 'A'), msg(k, 'different'), msg(k, 'A'), msg(other, 'B')]);
+      assert.equal(res.status, 202);
+      const body = batchResponseSchema.parse(await res.json());
+      assert.deepEqual(
+        body.results.map((r) => [r.index, r.status, r.status === 'queued' ? r.duplicate : r.error.code]),
+        [
+          [0, 'queued', false],
+          [1, 'queued', false],
+          [2, 'rejected', 'idempotency_conflict'],
+          [3, 'queued', true],
+          [4, 'queued', true],
+        ],
+      );
+      const [first, conflict, copy] = [body.results[1]!, body.results[2]!, body.results[3]!];
+      assert.ok(first.status === 'queued' && copy.status === 'queued');
+      assert.equal(copy.workflow_id, first.workflow_id);
+      assert.equal(copy.workflow_id, `message-${k}`);
+      assert.ok(conflict.status === 'rejected');
+      assert.match(conflict.error.message, /messages\.2\b.*messages\.1\b/);
+      assert.deepEqual(conflict.error.details, [{ field: 'messages.2.idempotency_key', reason: 'is already used by messages.1 in this batch, for a different payload' }]);
+      assert.equal(body.queued, 4);
+      assert.equal(body.rejected, 1);
+    }
+  });
+
+  test('a copy of a rejected first is rejected for the same reason, under its own index', async () => {
+    const k = `bad-${randomUUID()}`;
+    const bad = { destinataire: 'k@example.com', sujet: 'A', message: 'x', idempotency_key: k, send_at: '2000-01-01T00:00:00Z' };
+    const body = batchResponseSchema.parse(await (await post([bad, bad])).json());
+    assert.deepEqual(body.results.map((r) => r.status), ['rejected', 'rejected']);
+    assert.match(JSON.stringify(body.results[1]), /messages\.1\.send_at/);
+  });
+
+  test('an earlier key already used outside the batch still answers by index: duplicate or conflict', async () => {
+    const k = `prior-${randomUUID()}`;
+    assert.equal((await post([msg(k, 'A')])).status, 202);
+    const body = batchResponseSchema.parse(await (await post([msg(k, 'A'), msg(k, 'A'), msg(k, 'changed')])).json());
+    assert.deepEqual(
+      body.results.map((r) => (r.status === 'queued' ? r.duplicate : r.error.code)),
+      [true, true, 'idempotency_conflict'],
+    );
+  });
+});
