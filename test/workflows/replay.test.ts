@@ -1,0 +1,91 @@
+// Every recorded history (test/histories, `npm run record-histories`) replays against today's workflow
+// code with the SDK's replayer. A change to workflows/ that alters the commands an old history issued
+// (a new activity, timer or child, a different order) fails here: guard it with patched() (README,
+// "Changing workflow code").
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { DefaultLogger, Runtime, Worker, type ReplayWorkerOptions } from '@temporalio/worker';
+import * as workflows from '../../workflows/index.js';
+import { infra } from '../support/env.js';
+import { eventTypes, readHistories, startedType, type HistoryFile } from './replay-files.js';
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+
+type History = HistoryFile['history'];
+const has = (kind: string) => (h: History) => eventTypes(h).includes(kind);
+const endsWith = (kind: string) => (h: History) => eventTypes(h).at(-1) === kind;
+const all =
+  (...checks: ((h: History) => boolean)[]) =>
+  (h: History) =>
+    checks.every((c) => c(h));
+const started = (h: History) => h.events?.[0]?.workflowExecutionStartedEventAttributes;
+
+/** The paths a deploy must not break, and what shows in each history that it took that path. */
+const REQUIRED: Record<string, (h: History) => boolean> = {
+  'SendEmailWorkflow/send-now': endsWith('WORKFLOW_EXECUTION_COMPLETED'),
+  'SendEmailWorkflow/send-at-waited-then-sent': has('TIMER_FIRED'),
+  'SendEmailWorkflow/cancelled-by-update': has('WORKFLOW_EXECUTION_UPDATE_COMPLETED'),
+  'SendEmailWorkflow/cancelled-by-signal': has('WORKFLOW_EXECUTION_SIGNALED'),
+  'SendEmailWorkflow/gemini-used': has('ACTIVITY_TASK_COMPLETED'),
+  'SendEmailWorkflow/gemini-refused-fallback': has('ACTIVITY_TASK_FAILED'),
+  'SendEmailWorkflow/primary-failed-fallback-sent': (h) => eventTypes(h).filter((t) => t === 'ACTIVITY_TASK_SCHEDULED').length === 2,
+  'SendEmailWorkflow/failed-for-good': endsWith('WORKFLOW_EXECUTION_FAILED'),
+  'TaskReminderWorkflow/sent': endsWith('WORKFLOW_EXECUTION_COMPLETED'),
+  'TaskReminderWorkflow/failed-released': endsWith('WORKFLOW_EXECUTION_FAILED'),
+  'TaskReminderWorkflow/handed-off-from-sweep': (h) => !!started(h)?.parentWorkflowExecution,
+  'DueTaskSweepWorkflow/batch.trigger': has('CHILD_WORKFLOW_EXECUTION_COMPLETED'),
+  'DueTaskSweepWorkflow/batch.run-1-continued-as-new': all(has('ACTIVITY_TASK_COMPLETED'), has('START_CHILD_WORKFLOW_EXECUTION_INITIATED'), endsWith('WORKFLOW_EXECUTION_CONTINUED_AS_NEW')),
+  'DueTaskSweepWorkflow/batch.run-last': endsWith('WORKFLOW_EXECUTION_COMPLETED'),
+  'DueTaskSweepWorkflow/scheduled.trigger': (h) => !!started(h)?.searchAttributes?.indexedFields?.TemporalScheduledStartTime,
+  'DueTaskSweepWorkflow/skipped.trigger': has('START_CHILD_WORKFLOW_EXECUTION_FAILED'),
+  'DueTaskSweepWorkflow/digest.run-1-continued-as-new': all(has('CHILD_WORKFLOW_EXECUTION_COMPLETED'), endsWith('WORKFLOW_EXECUTION_CONTINUED_AS_NEW')),
+  'OwnerDigestWorkflow/sent-from-sweep': endsWith('WORKFLOW_EXECUTION_COMPLETED'),
+  'OwnerDigestWorkflow/failed-from-sweep': endsWith('WORKFLOW_EXECUTION_FAILED'),
+};
+
+/**
+ * The replayer runs on a task queue of its own ("fake_replay_queue-N") unless told, and workflowInfo().taskQueue
+ * is the worker's queue: the sweep derives its run's workflow id from it. A replay must see the queue the
+ * history ran on, as a deployed worker does (the SDK applies an explicit taskQueue over its default).
+ */
+const replayOptions = (h: HistoryFile): ReplayWorkerOptions => {
+  const taskQueue = h.history.events?.[0]?.workflowExecutionStartedEventAttributes?.taskQueue?.name ?? undefined;
+  const options: ReplayWorkerOptions & { taskQueue?: string } = infra.workflowBundle
+    ? { workflowBundle: { codePath: infra.workflowBundle }, taskQueue }
+    : { workflowsPath: path.resolve(import.meta.dirname, '../../workflows/index.ts'), taskQueue };
+  return options;
+};
+
+describe('recorded workflow histories replay against today\'s workflow code', () => {
+  const histories = readHistories();
+  const byName = new Map(histories.map((h) => [h.name, h]));
+
+  test('every workflow type exported by workflows/index.ts has recorded histories, each filed under its type', () => {
+    const exported = Object.entries(workflows)
+      .filter(([, v]) => typeof v === 'function')
+      .map(([k]) => k)
+      .sort();
+    assert.deepEqual(exported, ['DueTaskSweepWorkflow', 'OwnerDigestWorkflow', 'SendEmailWorkflow', 'TaskReminderWorkflow']);
+    for (const type of exported) assert.ok(histories.some((h) => h.workflowType === type), `no recorded history of ${type}: run npm run record-histories`);
+    for (const h of histories) {
+      assert.equal(h.name.split('/')[0], h.workflowType, `${h.name} is filed under its workflow type`);
+      assert.equal(startedType(h.history), h.workflowType, `${h.name} holds a ${h.workflowType} history`);
+    }
+  });
+
+  test('the paths that matter are recorded, each history showing it took its path', () => {
+    for (const [name, tookPath] of Object.entries(REQUIRED)) {
+      const h = byName.get(name);
+      assert.ok(h, `missing history ${name}: run npm run record-histories`);
+      assert.ok(tookPath(h.history), `${name} does not show the path its name says`);
+    }
+  });
+
+  for (const h of histories) {
+    test(`replays ${h.name}`, async () => {
+      // Throws DeterminismViolationError when today's code issues other commands than the history recorded.
+      await Worker.runReplayHistory(replayOptions(h), h.history, h.workflowId);
+    });
+  }
+});
