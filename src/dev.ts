@@ -31,8 +31,11 @@ async function main() {
     for (const stop of stops.reverse()) await stop().catch((err) => console.error(err));
     process.exit(code);
   };
-  process.once('SIGINT', () => void shutdown(0));
-  process.once('SIGTERM', () => void shutdown(0));
+  // `on`, not `once`: Ctrl-C reaches this process twice (from the terminal, and relayed by npm and tsx).
+  // With a one-shot handler the second one ends the process mid-shutdown, leaving the Temporal server
+  // still exiting with its ports and SQLite file, which made the next `npm run dev` fail at once.
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
 
   try {
     // Human-readable logs for a person at a terminal, unless LOG_FORMAT says otherwise.
@@ -50,6 +53,11 @@ async function main() {
         dbFile: path.join(dataDir, 'temporal.db'),
       });
       stops.push(() => server.stop());
+      server.unexpectedExit.catch((err: Error) => {
+        if (stopping) return;
+        console.error(`[dev] ${err.message}`);
+        void shutdown(1);
+      });
       overrides.TEMPORAL_ADDRESS = server.address;
     }
 
@@ -92,7 +100,7 @@ async function main() {
     say(`  Database     ${overrides.DATABASE_URL ? 'embedded PostgreSQL, data in ' + path.join(config.dataDir, 'postgres') : 'DATABASE_URL'}`);
     say('Ctrl-C stops everything; data is kept in ' + config.dataDir);
   } catch (err) {
-    console.error(err);
+    console.error(`[dev] ${err instanceof Error ? err.message : String(err)}`);
     await shutdown(1);
   }
 }

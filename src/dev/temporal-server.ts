@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { SEARCH_ATTRIBUTE_NAMES } from '../shared.js';
+import { exitMessage, OutputTail } from './output-tail.js';
 import { waitForPort } from './ports.js';
 
 export interface DevServerOptions {
@@ -17,6 +18,8 @@ export interface DevServerOptions {
 export interface DevServer {
   process: ChildProcess;
   address: string;
+  /** Settles when the server exits without being asked to, with its own last lines in the error. */
+  unexpectedExit: Promise<never>;
   stop(): Promise<void>;
 }
 
@@ -34,17 +37,49 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<De
   }
   if (opts.headless) args.push('--headless');
   else if (opts.uiPort) args.push('--ui-port', String(opts.uiPort), '--ui-disable-news-fetch');
+  const command = [opts.bin, ...args];
   const child = spawn(opts.bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const log = opts.log ?? (() => {});
-  child.stdout?.on('data', (d: Buffer) => log(d.toString()));
-  child.stderr?.on('data', (d: Buffer) => log(d.toString()));
-  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`temporal dev server exited with ${code}`))));
+  const tail = new OutputTail().follow(child, opts.log);
+  let stopping = false;
+  let started = false;
+  const exited = new Promise<never>((_, reject) => {
+    const fail = (how: string) => reject(new Error(exitMessage('temporal dev server', `${how}${started ? '' : ' during start-up'}`, command, tail)));
+    child.once('error', (err) => fail(`could not be started (${err.message})`));
+    child.once('exit', (code, signal) => {
+      if (!stopping) fail(signal ? `was killed by ${signal}` : `exited with ${code}`);
+    });
+  });
   exited.catch(() => {});
-  await Promise.race([waitForPort(opts.port, 60_000), exited]);
+  // Started when it says so and its port answers: the port alone could be another program's.
+  const announced = new Promise<void>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('it did not say it had started within 60 s')), 60_000);
+    timer.unref();
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('Temporal Server:')) {
+        clearTimeout(timer);
+        child.stdout?.off('data', onData);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+  });
+  const up = Promise.all([announced, waitForPort(opts.port, 60_000)]);
+  await Promise.race([up, exited]).catch(async (err: Error) => {
+    stopping = true;
+    await stopChild(child);
+    throw err.message.includes('temporal dev server') ? err : new Error(exitMessage('temporal dev server', `did not start: ${err.message}`, command, tail));
+  });
+  started = true;
   return {
     process: child,
     address: `127.0.0.1:${opts.port}`,
-    stop: () => stopChild(child),
+    unexpectedExit: exited,
+    stop: () => {
+      stopping = true;
+      return stopChild(child);
+    },
   };
 }
 

@@ -8,6 +8,7 @@ import { ROOT } from '../../scripts/tools.mjs';
 import { canConnect, freePort, waitForPort } from '../../src/dev/ports.js';
 import { infra } from '../support/env.js';
 import { FakeGemini } from '../support/gemini.js';
+import { processesUsing } from '../support/leftovers.js';
 import { launchBrowser, SCREENSHOTS } from './web-ui.js';
 
 /** `npm run dev` and `npm run …` commands as a user types them, in a process group we can stop. */
@@ -174,9 +175,12 @@ describe('npm run dev: the service started the way the README says', () => {
     const before = (await caught()).find((m) => m.subject === 'Hi')!;
     const id = before.messageId!.replace(/^<(.*)@.*>$/, '$1');
     await stopStack();
-    for (const port of [env.PORT, env.TEMPORAL_ADDRESS!.split(':')[1], env.EMBEDDED_POSTGRES_PORT, env.MAILCATCHER_SMTP_PORT]) {
+    for (const port of [env.PORT, env.TEMPORAL_ADDRESS!.split(':')[1], env.TEMPORAL_UI_PORT, env.EMBEDDED_POSTGRES_PORT, env.MAILCATCHER_SMTP_PORT]) {
       assert.equal(await canConnect(Number(port)), false, `port ${port} closed after Ctrl-C`);
     }
+    // When npm has exited, nothing the stack started still runs: a Temporal server still shutting down
+    // holds its SQLite file and UI port, and the restart below failed on them (Ctrl-C arrives twice).
+    assert.equal(processesUsing(env.DATA_DIR!), '', 'no process of the stack outlives npm run dev');
     await startStack();
     const again = (await (await fetch(`${api()}/message/${id}`)).json()) as Record<string, unknown>;
     assert.equal(again.state, 'sent', 'the email is still known after the restart');
