@@ -1,3 +1,4 @@
+import type { ZonedTask } from '../reminders/render.js';
 import type { DueTask } from '../shared.js';
 import type { Sql } from './client.js';
 
@@ -61,11 +62,13 @@ interface Row {
   owner_id: string;
   owner_email: string;
   owner_name: string | null;
+  owner_time_zone: string | null;
   handled?: boolean;
 }
 
-function toDueTask(r: Row): DueTask {
+function toDueTask(r: Row): ZonedTask {
   return {
+    ...(r.owner_time_zone ? { ownerTimeZone: r.owner_time_zone } : {}),
     taskId: String(r.id),
     title: r.title,
     dueAt: r.due_at.toISOString(),
@@ -77,32 +80,65 @@ function toDueTask(r: Row): DueTask {
   };
 }
 
+const ZONE_RECHECK_MS = 60_000;
+const UNDEFINED_COLUMN = '42703';
+
+/**
+ * Whether the shared users table has a time_zone column (an IANA name per owner). The service never
+ * adds it: applications that own the table may. Asked again every minute, and at once after a query
+ * found the column gone.
+ */
+function ownerZoneColumn(sql: Sql) {
+  let known: { at: number; value: Promise<boolean> } | undefined;
+  return {
+    has(): Promise<boolean> {
+      if (!known || Date.now() - known.at > ZONE_RECHECK_MS) {
+        const value = sql<{ present: boolean }[]>`
+          SELECT EXISTS (SELECT 1 FROM pg_attribute
+                          WHERE attrelid = to_regclass('users') AND attname = 'time_zone' AND NOT attisdropped) AS present`.then(
+          ([r]) => r?.present === true,
+        );
+        known = { at: Date.now(), value };
+        value.catch(() => (known = undefined));
+      }
+      return known.value;
+    },
+    forget(err: unknown): never {
+      if ((err as { code?: string }).code === UNDEFINED_COLUMN) known = undefined;
+      throw err;
+    },
+  };
+}
+
 export function createTaskStore(sql: Sql): TaskStore & DigestStore {
+  const zones = ownerZoneColumn(sql);
   // The old command's rule, inclusive at both ends like its due_date__range=(now, now + 24h).
   const qualifying = (windowStart: string, windowEnd: string) => sql`
          t.is_completed = false
      AND t.notification_sent = false
      AND t.due_at >= ${windowStart}::timestamptz
      AND t.due_at <= ${windowEnd}::timestamptz`;
-  const selectDue = () => sql`
+  const selectDue = (zoned: boolean) => sql`
     SELECT t.id, t.title, t.due_at, t.due_at::text AS due_cursor, p.id AS project_id, p.name AS project_name,
-           u.id AS owner_id, u.email AS owner_email, u.name AS owner_name
+           u.id AS owner_id, u.email AS owner_email, u.name AS owner_name,
+           ${zoned ? sql`u.time_zone::text` : sql`NULL::text`} AS owner_time_zone
       FROM tasks t
       JOIN projects p ON p.id = t.project_id
       JOIN users u ON u.id = p.owner_id`;
 
   return {
     async findDue({ windowStart, windowEnd, after, limit }) {
+      const zoned = await zones.has();
       const rows = await sql<Row[]>`
         SELECT d.*, EXISTS (
                  SELECT 1 FROM task_reminders r WHERE r.task_id = d.id AND r.due_at = date_trunc('milliseconds', d.due_at)
                ) AS handled
-          FROM (${selectDue()}
+          FROM (${selectDue(zoned)}
                  WHERE ${qualifying(windowStart, windowEnd)}
                    ${after ? sql`AND (t.due_at, t.id) > (${after.dueAt}::timestamptz, ${after.taskId}::bigint)` : sql``}
                  ORDER BY t.due_at, t.id
                  LIMIT ${limit}) AS d
-         ORDER BY d.due_at, d.id`;
+         ORDER BY d.due_at, d.id`.catch(zones.forget);
       const tasks = rows.filter((r) => !r.handled).map(toDueTask);
       const last = rows.at(-1);
       return {
@@ -138,11 +174,12 @@ export function createTaskStore(sql: Sql): TaskStore & DigestStore {
     },
 
     async findDueForOwner({ ownerId, windowStart, windowEnd, limit }) {
+      const zoned = await zones.has();
       const rows = await sql<Row[]>`
-        ${selectDue()}
+        ${selectDue(zoned)}
          WHERE ${qualifying(windowStart, windowEnd)} AND p.owner_id = ${ownerId}::bigint
          ORDER BY t.due_at, t.id
-         LIMIT ${limit}`;
+         LIMIT ${limit}`.catch(zones.forget);
       return rows.map(toDueTask);
     },
 

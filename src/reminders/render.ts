@@ -1,9 +1,55 @@
+import { Context } from '@temporalio/activity';
 import { escapeHtml } from '../enhance/html.js';
 import type { DueTask, RenderedEmail } from '../shared.js';
 
 export interface ReminderStyle {
+  /** REMINDER_TIME_ZONE: used when the owner has no time zone of their own, or an invalid one. */
   timeZone: string;
   linkBaseUrl?: string;
+  /** Where an invalid owner time zone is reported; default: the activity's logger (or stderr outside one). */
+  warn?: (message: string, fields: Record<string, unknown>) => void;
+}
+
+/** A task as the store reads it: with its owner's time zone when the users table has one. */
+export type ZonedTask = DueTask & { ownerTimeZone?: string | null };
+
+function defaultWarn(message: string, fields: Record<string, unknown>): void {
+  try {
+    Context.current().log.warn(message, fields);
+  } catch {
+    console.warn(message, fields);
+  }
+}
+
+const IANA_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/;
+const validZones = new Map<string, boolean>();
+
+function isValidZone(zone: string): boolean {
+  let ok = validZones.get(zone);
+  if (ok === undefined) {
+    try {
+      new Intl.DateTimeFormat('en-GB', { timeZone: zone });
+      ok = IANA_NAME.test(zone);
+    } catch {
+      ok = false;
+    }
+    if (validZones.size < 1_000) validZones.set(zone, ok);
+  }
+  return ok;
+}
+
+/** The owner's zone when it is a valid IANA name; otherwise REMINDER_TIME_ZONE, with a warning, never a failure. */
+export function zoneFor(task: ZonedTask, style: ReminderStyle): string {
+  const zone = task.ownerTimeZone?.trim();
+  if (!zone) return style.timeZone;
+  if (isValidZone(zone)) return zone;
+  (style.warn ?? defaultWarn)('owner time zone is not a valid IANA name; using REMINDER_TIME_ZONE', {
+    ownerId: task.ownerId,
+    taskId: task.taskId,
+    ownerTimeZone: zone.slice(0, 100),
+    fallback: style.timeZone,
+  });
+  return style.timeZone;
 }
 
 
@@ -35,8 +81,8 @@ export function taskLink(task: DueTask, base?: string): string | undefined {
   return `${base.replace(/\/+$/, '')}/projects/${encodeURIComponent(task.projectId)}/tasks/${encodeURIComponent(task.taskId)}`;
 }
 
-export function renderReminder(task: DueTask, style: ReminderStyle): RenderedEmail {
-  const due = formatDue(task.dueAt, style.timeZone);
+export function renderReminder(task: ZonedTask, style: ReminderStyle): RenderedEmail {
+  const due = formatDue(task.dueAt, zoneFor(task, style));
   const link = taskLink(task, style.linkBaseUrl);
   const greeting = task.ownerName ? `Hello ${task.ownerName},` : 'Hello,';
   const text = [
@@ -57,12 +103,14 @@ export function renderReminder(task: DueTask, style: ReminderStyle): RenderedEma
 }
 
 /** Digest mode: one email listing all of an owner's due tasks, soonest first. */
-export function renderDigest(tasks: DueTask[], style: ReminderStyle): RenderedEmail {
+export function renderDigest(tasks: ZonedTask[], style: ReminderStyle): RenderedEmail {
   const owner = tasks[0]!;
+  // One owner, one zone: every line of the digest reads in it.
+  const zone = zoneFor(owner, style);
   const greeting = owner.ownerName ? `Hello ${owner.ownerName},` : 'Hello,';
   const lines = tasks.map((t) => {
     const link = taskLink(t, style.linkBaseUrl);
-    return { t, due: formatDue(t.dueAt, style.timeZone), link };
+    return { t, due: formatDue(t.dueAt, zone), link };
   });
   const text = [
     greeting,
