@@ -1,67 +1,52 @@
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
-import { simpleParser } from 'mailparser';
-import { escapeHtml as esc } from '../enhance/html.js';
+import { catcherPage } from './page.js';
+import { MailFolder } from './store.js';
 
+export { listMail, type StoredMail } from './store.js';
 
-export interface StoredMail {
-  id: string;
-  date: string;
-  from: string;
-  to: string;
-  subject: string;
-  messageId: string;
-}
+const PAGE_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; frame-src 'self'; img-src 'self' data:";
+// The caught HTML is untrusted: its own sandbox (no scripts, opaque origin), no remote loads
+// (tracking pixels, fonts), inline styles and inline images only.
+const MAIL_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data: cid:; font-src data:";
 
-/** The messages kept as .eml files, newest first. */
-export async function listMail(dir: string): Promise<StoredMail[]> {
-  let files: string[];
-  try {
-    files = (await readdir(dir)).filter((f) => f.endsWith('.eml'));
-  } catch {
-    return [];
-  }
-  const mails = await Promise.all(
-    files.map(async (f) => {
-      const p = await simpleParser(await readFile(path.join(dir, f)));
-      return {
-        id: f.replace(/\.eml$/, ''),
-        date: p.date?.toISOString() ?? '',
-        from: p.from?.text ?? '',
-        to: Array.isArray(p.to) ? p.to.map((a) => a.text).join(', ') : (p.to?.text ?? ''),
-        subject: p.subject ?? '',
-        messageId: p.messageId ?? '',
-      };
-    }),
-  );
-  return mails.sort((a, b) => b.id.localeCompare(a.id, undefined, { numeric: true }));
-}
-
-/** A small page listing caught mail; each message opens as text, HTML (sandboxed) and raw .eml. */
-export function startMailWeb(dir: string, port: number, host = '127.0.0.1'): ServerType {
-  const app = new Hono()
-    .get('/', async (c) => {
-      const rows = (await listMail(dir))
-        .map((m) => `<tr><td>${esc(m.date)}</td><td>${esc(m.from)}</td><td>${esc(m.to)}</td><td><a href="/messages/${encodeURIComponent(m.id)}">${esc(m.subject || '(no subject)')}</a></td><td><code>${esc(m.messageId)}</code></td></tr>`)
-        .join('');
-      return c.html(`<!doctype html><meta charset="utf-8"><title>Mail catcher</title><style>body{font-family:sans-serif}td,th{padding:4px 8px;border-bottom:1px solid #ddd;text-align:left}</style><h1>Mail catcher</h1><p>${esc(dir)}</p><table><tr><th>Date</th><th>From</th><th>To</th><th>Subject</th><th>Message-ID</th></tr>${rows}</table>`);
+/** The catcher's page and its JSON API over the .eml files in `dir`. */
+export function mailWebApp(dir: string) {
+  const folder = new MailFolder(dir);
+  return new Hono()
+    .get('/', (c) => {
+      c.header('content-security-policy', PAGE_CSP);
+      return c.html(catcherPage(dir));
     })
-    .get('/api/messages', async (c) => c.json(await listMail(dir)))
-    .get('/messages/:id{[\\w-]+\\.eml}', async (c) => {
-      const file = c.req.param('id');
-      const raw = await readFile(path.join(dir, file)).catch(() => undefined);
+    .get('/api/messages', async (c) => c.json(await folder.list(c.req.query('q') ?? '')))
+    .delete('/api/messages', async (c) => c.json({ deleted: await folder.removeAll() }))
+    .get('/api/messages/:id', async (c) => {
+      const mail = await folder.open(c.req.param('id'));
+      return mail ? c.json(mail) : c.json({ error: 'no such message' }, 404);
+    })
+    .delete('/api/messages/:id', async (c) => ((await folder.remove(c.req.param('id'))) ? c.json({ deleted: 1 }) : c.json({ error: 'no such message' }, 404)))
+    .get('/api/messages/:id/html', async (c) => {
+      const mail = await folder.open(c.req.param('id'));
+      if (!mail) return c.notFound();
+      return c.body(mail.html, 200, {
+        'content-type': 'text/html; charset=utf-8',
+        'content-security-policy': MAIL_CSP,
+        'x-content-type-options': 'nosniff',
+        'referrer-policy': 'no-referrer',
+      });
+    })
+    .get('/api/messages/:id/raw', async (c) => {
+      const raw = await folder.raw(c.req.param('id'));
+      return raw ? c.body(new Uint8Array(raw), 200, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' }) : c.notFound();
+    })
+    .get('/messages/:file{[\\w-]+\\.eml}', async (c) => {
+      const raw = await folder.raw(c.req.param('file').replace(/\.eml$/, ''));
       return raw ? c.body(new Uint8Array(raw), 200, { 'content-type': 'message/rfc822' }) : c.notFound();
     })
-    .get('/messages/:id', async (c) => {
-      const id = c.req.param('id');
-      if (!/^[\w-]+$/.test(id)) return c.notFound();
-      const raw = await readFile(path.join(dir, `${id}.eml`)).catch(() => undefined);
-      if (!raw) return c.notFound();
-      const p = await simpleParser(raw);
-      const html = typeof p.html === 'string' ? p.html : '';
-      return c.html(`<!doctype html><meta charset="utf-8"><title>${esc(p.subject ?? '')}</title><p><a href="/">All messages</a> · <a href="/messages/${id}.eml">raw .eml</a></p><h1>${esc(p.subject ?? '')}</h1><p>From ${esc(p.from?.text ?? '')}</p><h2>HTML</h2><iframe sandbox style="width:100%;height:300px;border:1px solid #ccc" srcdoc="${esc(html)}"></iframe><h2>Text</h2><pre>${esc(p.text ?? '')}</pre>`);
-    });
-  return serve({ fetch: app.fetch, port, hostname: host });
+    // Links from before the single page: open the message there.
+    .get('/messages/:id', (c) => c.redirect(`/#${encodeURIComponent(c.req.param('id'))}`));
+}
+
+export function startMailWeb(dir: string, port: number, host = '127.0.0.1'): ServerType {
+  return serve({ fetch: mailWebApp(dir).fetch, port, hostname: host });
 }
