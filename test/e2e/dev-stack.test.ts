@@ -1,51 +1,22 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { simpleParser } from 'mailparser';
-import { ROOT } from '../../scripts/tools.mjs';
-import { canConnect, freePort, waitForPort } from '../../src/dev/ports.js';
+import { canConnect } from '../../src/dev/ports.js';
+import { DevStack, npm, output, stackPorts } from '../support/dev-stack.js';
 import { infra } from '../support/env.js';
 import { FakeGemini } from '../support/gemini.js';
 import { processesUsing } from '../support/leftovers.js';
 import { launchBrowser, SCREENSHOTS } from './web-ui.js';
 
-/** `npm run dev` and `npm run …` commands as a user types them, in a process group we can stop. */
-function npm(args: string[], env: Record<string, string>): ChildProcess {
-  return spawn('npm', ['run', '--silent', ...args], { cwd: ROOT, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-function output(child: ChildProcess): Promise<{ code: number; out: string }> {
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d));
-  child.stderr?.on('data', (d: Buffer) => (out += d));
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code: code ?? 1, out })));
-}
-
 describe('npm run dev: the service started the way the README says', () => {
   const gemini = new FakeGemini();
   let env: Record<string, string>;
-  let stack: ChildProcess | undefined;
-  let stackLog = '';
-  const api = () => `http://127.0.0.1:${env.PORT}`;
-
-  async function startStack() {
-    stack = npm(['dev'], env);
-    stack.stdout?.on('data', (d: Buffer) => (stackLog += d));
-    stack.stderr?.on('data', (d: Buffer) => (stackLog += d));
-    const exited = new Promise<never>((_, reject) => stack!.once('exit', (code) => reject(new Error(`npm run dev exited with ${code}`))));
-    await Promise.race([waitForPort(Number(env.PORT), 180_000), exited]).catch((err: Error) => {
-      throw new Error(`${err.message}\n${stackLog.slice(-3000)}`);
-    });
-  }
-
-  async function stopStack() {
-    if (!stack || stack.exitCode !== null) return;
-    const done = new Promise((r) => stack!.once('exit', r));
-    process.kill(-stack.pid!, 'SIGINT');
-    await done;
-  }
+  let stack: DevStack;
+  const api = () => stack.api;
+  const startStack = () => stack.start();
+  const stopStack = () => stack.stop();
 
   before(async () => {
     const dataDir = mkdtempSync(path.join(infra.workDir, 'e2e-'));
@@ -53,17 +24,12 @@ describe('npm run dev: the service started the way the README says', () => {
     gemini.replies = [{ text: '<h2>Hello</h2><p onmouseover="x()">Enhanced <script>steal()</script><a href="javascript:void(0)">x</a></p>' }];
     env = {
       DATA_DIR: dataDir,
-      PORT: String(await freePort()),
-      TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`,
-      TEMPORAL_UI_PORT: String(await freePort()),
-      EMBEDDED_POSTGRES_PORT: String(await freePort()),
-      MAILCATCHER_SMTP_PORT: String(await freePort()),
-      MAILCATCHER_HTTP_PORT: String(await freePort()),
-      WORKER_METRICS_PORT: String(await freePort()),
+      ...(await stackPorts()),
       GEMINI_API_KEY: 'e2e-key',
       GEMINI_BASE_URL: await gemini.start(),
       LOG_LEVEL: 'warn',
     };
+    stack = new DevStack(env);
     await startStack();
   });
   after(async () => {
@@ -71,19 +37,8 @@ describe('npm run dev: the service started the way the README says', () => {
     await gemini.stop();
   });
 
-  async function waitSent(id: string) {
-    for (let i = 0; i < 300; i++) {
-      const body = (await (await fetch(`${api()}/message/${id}`)).json()) as Record<string, unknown>;
-      if (body.state === 'sent' || body.state === 'failed') return body;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error(`email ${id} not sent`);
-  }
-
-  async function caught() {
-    const dir = path.join(env.DATA_DIR!, 'mail');
-    return Promise.all(readdirSync(dir).filter((f) => f.endsWith('.eml')).map(async (f) => simpleParser(readFileSync(path.join(dir, f)))));
-  }
+  const waitSent = (id: string) => stack.waitSent(id);
+  const caught = () => stack.caught();
 
   test('the old payload is queued, sent, kept by the mail catcher, and completed in Temporal', async () => {
     assert.deepEqual(await (await fetch(`${api()}/`)).json(), { status: 'ok', message: 'Mailing service is running' });
