@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import proto from '@temporalio/proto';
 import { patchProtobufRoot } from '@temporalio/proto/lib/patch-protobuf-root.js';
+import type { ReplayWorkerOptions } from '@temporalio/worker';
 
 type History = proto.temporal.api.history.v1.IHistory;
 
@@ -60,4 +61,16 @@ export function startedType(history: History): string | undefined {
 /** Event type names without their EVENT_TYPE_ prefix, in order. */
 export function eventTypes(history: History): string[] {
   return (history.events ?? []).map((e) => String(proto.temporal.api.enums.v1.EventType[e.eventType ?? 0]).replace(/^EVENT_TYPE_/, ''));
+}
+
+/**
+ * Options replaying `h` on the given workflow code. The replayer runs on a task queue of its own
+ * ("fake_replay_queue-N") unless told, and workflowInfo().taskQueue is the worker's queue: the sweep
+ * derives its run's workflow id from it. A replay must see the queue the history ran on, as a deployed
+ * worker does (the SDK applies an explicit taskQueue over its default).
+ */
+export function replayOptions(h: HistoryFile, code: Pick<ReplayWorkerOptions, 'workflowBundle' | 'workflowsPath'>): ReplayWorkerOptions {
+  const taskQueue = h.history.events?.[0]?.workflowExecutionStartedEventAttributes?.taskQueue?.name ?? undefined;
+  const options: ReplayWorkerOptions & { taskQueue?: string } = { ...code, taskQueue };
+  return options;
 }

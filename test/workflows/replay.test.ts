@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { DefaultLogger, Runtime, Worker, type ReplayWorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import * as workflows from '../../workflows/index.js';
 import { infra } from '../support/env.js';
-import { eventTypes, readHistories, startedType, type HistoryFile } from './replay-files.js';
+import { eventTypes, readHistories, replayOptions, startedType, type HistoryFile } from './replay-files.js';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
@@ -44,18 +44,8 @@ const REQUIRED: Record<string, (h: History) => boolean> = {
   'OwnerDigestWorkflow/failed-from-sweep': endsWith('WORKFLOW_EXECUTION_FAILED'),
 };
 
-/**
- * The replayer runs on a task queue of its own ("fake_replay_queue-N") unless told, and workflowInfo().taskQueue
- * is the worker's queue: the sweep derives its run's workflow id from it. A replay must see the queue the
- * history ran on, as a deployed worker does (the SDK applies an explicit taskQueue over its default).
- */
-const replayOptions = (h: HistoryFile): ReplayWorkerOptions => {
-  const taskQueue = h.history.events?.[0]?.workflowExecutionStartedEventAttributes?.taskQueue?.name ?? undefined;
-  const options: ReplayWorkerOptions & { taskQueue?: string } = infra.workflowBundle
-    ? { workflowBundle: { codePath: infra.workflowBundle }, taskQueue }
-    : { workflowsPath: path.resolve(import.meta.dirname, '../../workflows/index.ts'), taskQueue };
-  return options;
-};
+const todaysCode = () =>
+  infra.workflowBundle ? { workflowBundle: { codePath: infra.workflowBundle } } : { workflowsPath: path.resolve(import.meta.dirname, '../../workflows/index.ts') };
 
 describe('recorded workflow histories replay against today\'s workflow code', () => {
   const histories = readHistories();
@@ -85,7 +75,7 @@ describe('recorded workflow histories replay against today\'s workflow code', ()
   for (const h of histories) {
     test(`replays ${h.name}`, async () => {
       // Throws DeterminismViolationError when today's code issues other commands than the history recorded.
-      await Worker.runReplayHistory(replayOptions(h), h.history, h.workflowId);
+      await Worker.runReplayHistory(replayOptions(h, todaysCode()), h.history, h.workflowId);
     });
   }
 });

@@ -1,0 +1,165 @@
+// A deploy while emails wait: the worker running today's workflows is replaced by one running a changed
+// workflow (test/workflows/changed: one more activity once a workflow is done, guarded by patched()).
+// Emails waiting on their send_at and a sweep in the middle of a page move to the new code; every email
+// is sent once and the sweep completes. The same change unguarded breaks the recorded histories.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Context } from '@temporalio/activity';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { createActivities, type Activities } from '../../activities/index.js';
+import { messageIdFor, reminderWorkflowId, type EmailStatus, type SweepSummary } from '../../src/shared.js';
+import { infra } from '../support/env.js';
+import type { ChangedActivities } from './changed/change.js';
+import { dueTask, FakeMailer, FakeTaskStore } from './fakes.js';
+import { DOMAIN, eventually, fakeDeps } from './harness.js';
+import { eventTypes, readHistories, replayOptions } from './replay-files.js';
+
+const MINUTE = 60_000;
+const EMAILS = 4;
+const TASKS = 7;
+const quiet = new DefaultLogger('ERROR');
+const bundle = async (file: string): Promise<WorkflowBundle> => ({ code: (await bundleWorkflowCode({ workflowsPath: path.join(import.meta.dirname, 'changed', file), logger: quiet })).code });
+
+describe('a deploy of changed workflow code (guarded by patched()) while emails wait and a sweep runs', () => {
+  let native: NativeConnection;
+  let connection: Connection;
+  let client: Client;
+  let guarded: WorkflowBundle;
+  let unguarded: WorkflowBundle;
+  before(async () => {
+    // The unguarded replays below fail on purpose: the worker's own warnings about them are noise here.
+    Runtime.install({ logger: quiet, telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } } });
+    native = await NativeConnection.connect({ address: infra.temporalAddress });
+    connection = await Connection.connect({ address: infra.temporalAddress });
+    client = new Client({ connection });
+    [guarded, unguarded] = [await bundle('index.ts'), await bundle('unguarded.ts')];
+  });
+  after(async () => {
+    await connection?.close();
+    await native?.close();
+  });
+
+  /** Who completed each workflow task of an execution: which code (worker) ran which part. */
+  async function deciders(workflowId: string, runId?: string): Promise<string[]> {
+    const { events } = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    return (events ?? []).map((e) => e.workflowTaskCompletedEventAttributes?.identity).filter((x): x is string => !!x);
+  }
+
+  /** The deciders of each run of the sweep's one run child (its id is fixed, its runs continue as new). */
+  async function sweepRunDeciders(parentId: string): Promise<string[][]> {
+    const { events } = await client.workflow.getHandle(parentId).fetchHistory();
+    const child = events?.find((e) => e.childWorkflowExecutionStartedEventAttributes)?.childWorkflowExecutionStartedEventAttributes?.workflowExecution;
+    assert.ok(child?.workflowId && child.runId, 'the sweep started its run');
+    const out: string[][] = [];
+    for (let runId: string | null | undefined = child.runId; runId; ) {
+      out.push(await deciders(child.workflowId, runId));
+      const run = await client.workflow.getHandle(child.workflowId, runId).fetchHistory();
+      runId = run.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+    }
+    return out;
+  }
+
+  test('emails waiting on send_at and a sweep in the middle of a page: each email sent once, the sweep completes on the new code', async () => {
+    const taskQueue = `deploy-${randomUUID()}`;
+    const smtp = new FakeMailer('smtp');
+    const store = new FakeTaskStore();
+    const now = Date.now();
+    const tasks = Array.from({ length: TASKS }, (_, i) => dueTask(new Date(now + (i + 1) * MINUTE), { ownerEmail: `owner${i}@example.com` }));
+    for (const t of tasks) store.add(t);
+    const today = createActivities(fakeDeps({ mailers: { smtp }, tasks: store }));
+
+    // The old worker sends the first page, then is replaced while its second page is in flight.
+    let pages = 0;
+    const oldActivities: Activities = {
+      ...today,
+      async sendReminderBatch(batch) {
+        if (++pages < 2) return today.sendReminderBatch(batch);
+        await Context.current().cancelled; // the deploy's shutdown cancels it; its retry runs on the new worker
+        throw new Error('unreachable');
+      },
+    };
+    const audits: Parameters<ChangedActivities['auditFinished']>[0][] = [];
+    const newActivities = { ...today, auditFinished: async (a: (typeof audits)[number]) => void audits.push(a) };
+
+    const old = await Worker.create({
+      connection: native,
+      taskQueue,
+      identity: 'old-code',
+      workflowBundle: { codePath: infra.workflowBundle! },
+      activities: oldActivities,
+      shutdownGraceTime: '1s',
+      shutdownForceTime: '5s',
+    });
+    const oldRunning = old.run();
+    const sendAt = new Date(Date.now() + 12_000).toISOString();
+    const emails = await Promise.all(
+      Array.from({ length: EMAILS }, (_, i) =>
+        client.workflow.start('SendEmailWorkflow', { taskQueue, workflowId: `message-${randomUUID()}`, args: [{ to: `to${i}@example.com`, subject: `Email ${i}`, text: 'Hello', enhance: false, sendAt }] }),
+      ),
+    );
+    for (const e of emails) await eventually(async () => eventTypes(await e.fetchHistory()), (t) => t.includes('TIMER_STARTED'));
+    const sweep = await client.workflow.start('DueTaskSweepWorkflow', {
+      taskQueue,
+      workflowId: `sweep-${randomUUID()}`,
+      // Pages of 3 and a small history limit: the second page is sent by the sweep's second run.
+      args: [{ windowStart: new Date(now).toISOString(), settings: { windowMs: 24 * 60 * MINUTE, pageSize: 3, historyLimit: 10 } }],
+    });
+    await eventually(async () => pages, (n) => n >= 2);
+
+    // What the deploy meets: emails still waiting, a sweep part-way through.
+    assert.equal(smtp.sent.length, 3, 'the first page sent, nothing else yet');
+    for (const e of emails) assert.equal((await e.describe()).status.name, 'RUNNING');
+    assert.equal((await sweep.describe()).status.name, 'RUNNING');
+    old.shutdown();
+    await oldRunning;
+    assert.equal(smtp.sent.length, 3, 'no email sent by the old worker after the first page');
+
+    const fresh = await Worker.create({ connection: native, taskQueue, identity: 'new-code', workflowBundle: guarded, activities: newActivities });
+    const { statuses, summary } = await fresh.runUntil(async () => ({
+      statuses: await Promise.all(emails.map((e) => e.result() as Promise<EmailStatus>)),
+      summary: (await sweep.result()) as SweepSummary,
+    }));
+
+    const sentBy = (messageId: string) => smtp.sent.filter((m) => m.messageId === messageId).length;
+    for (const [i, s] of statuses.entries()) {
+      assert.equal(s.state, 'sent');
+      assert.equal(sentBy(s.messageId), 1, `email ${i} sent exactly once`);
+      assert.ok(Date.parse(s.sentAt!) >= Date.parse(sendAt), `email ${i} sent at its send_at, not before`);
+    }
+    for (const t of tasks) {
+      assert.equal(sentBy(messageIdFor(reminderWorkflowId(t.taskId, t.dueAt), DOMAIN)), 1, `task ${t.taskId} reminded exactly once`);
+      assert.ok(store.isNotified(t.taskId));
+    }
+    assert.equal(smtp.sent.length, EMAILS + TASKS, 'nothing else was sent');
+    assert.deepEqual([summary.found, summary.sent, summary.handedOff, summary.failed], [TASKS, TASKS, 0, 0]);
+
+    // Each email ran on both codes: started by the old worker, finished by the new one, whose change
+    // ran for it once past the replay of its old history.
+    for (const e of emails) {
+      const who = await deciders(e.workflowId);
+      assert.equal(who[0], 'old-code');
+      assert.equal(who.at(-1), 'new-code');
+    }
+    assert.deepEqual(audits.filter((a) => a.workflowType === 'SendEmailWorkflow').map((a) => a.workflowId).sort(), emails.map((e) => e.workflowId).sort());
+    const runs = await sweepRunDeciders(sweep.workflowId);
+    assert.ok(runs.length >= 2, `the sweep continued as new (${runs.length} runs)`);
+    assert.ok(runs.some((who) => who[0] === 'old-code' && who.at(-1) === 'new-code'), 'a run of the sweep started on the old code and finished on the new');
+    assert.ok(audits.some((a) => a.workflowId === sweep.workflowId), 'the sweep finished on the new code');
+  });
+
+  test('the recorded histories replay on the guarded change; without patched() the same change fails them with a DeterminismViolationError', async () => {
+    // The other types are re-exported unchanged (replay.test.ts covers them).
+    const changed = readHistories().filter((h) => ['SendEmailWorkflow', 'DueTaskSweepWorkflow'].includes(h.workflowType));
+    // The change runs after a workflow returns: it meets every history that completed.
+    const meets = changed.filter((h) => eventTypes(h.history).at(-1) === 'WORKFLOW_EXECUTION_COMPLETED');
+    assert.ok(meets.length >= 10, `recorded histories the change meets: ${meets.length}`);
+    for (const h of changed) await Worker.runReplayHistory(replayOptions(h, { workflowBundle: guarded }), h.history, h.workflowId);
+    for (const h of meets) {
+      await assert.rejects(Worker.runReplayHistory(replayOptions(h, { workflowBundle: unguarded }), h.history, h.workflowId), DeterminismViolationError, `${h.name} replays on the unguarded change`);
+    }
+  });
+});
