@@ -12,6 +12,12 @@ import { startMailWeb } from '../../src/mailcatcher/web.js';
 import { infra } from '../support/env.js';
 import { launchBrowser, SCREENSHOTS } from './web-ui.js';
 
+interface Doc {
+  querySelectorAll(s: string): { length: number };
+  querySelector(s: string): { textContent: string | null } | null;
+  body: { dataset: Record<string, string | undefined> };
+}
+
 describe('the mail catcher page, in headless Chromium: list, open, HTML in a sandbox, tabs, search, refresh, delete', () => {
   const dir = mkdtempSync(path.join(infra.workDir, 'catcher-'));
   const catcher = new MailCatcher({ dir });
@@ -47,6 +53,10 @@ describe('the mail catcher page, in headless Chromium: list, open, HTML in a san
   });
 
   const subjects = () => page.locator('#list li .subject').allTextContents();
+  // Page-side functions (strings would need eval, which the page's CSP refuses); no DOM types here.
+  const listed = (n: number) => page.waitForFunction((n) => (globalThis as unknown as { document: Doc }).document.querySelectorAll('#list li').length === n, n);
+  const topSubject = (subject: string) =>
+    page.waitForFunction((s) => (globalThis as unknown as { document: Doc }).document.querySelector('#list li .subject')?.textContent === s, subject, { timeout: 10_000 });
 
   test('newest first; opening a message shows its headers and renders its HTML in a sandboxed iframe, scripts and remote loads blocked', async () => {
     await send('Older one', 'first@example.com', '<p>first</p>', 'first');
@@ -59,7 +69,7 @@ describe('the mail catcher page, in headless Chromium: list, open, HTML in a san
       'Hello Ada, in plain text.',
     );
     await page.goto(base);
-    await page.waitForFunction(() => document.querySelectorAll('#list li').length === 2);
+    await listed(2);
     assert.deepEqual(await subjects(), ['Invoice 42', 'Older one']);
     // The API the tests and `npm run mail` read keeps its shape.
     const api = (await (await fetch(`${base}/api/messages`)).json()) as { subject: string; to: string }[];
@@ -74,7 +84,7 @@ describe('the mail catcher page, in headless Chromium: list, open, HTML in a san
     assert.equal(await frame.locator('p').textContent(), 'Your invoice.');
     assert.equal(await page.locator('#html-frame').getAttribute('sandbox'), '');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'mailcatcher-html.png') });
-    assert.equal(await page.evaluate(() => document.body.dataset.pwned), undefined, 'the email\'s script did not run');
+    assert.equal(await page.evaluate(() => (globalThis as unknown as { document: Doc }).document.body.dataset.pwned), undefined, "the email's script did not run");
     assert.equal(trackerHits, 0, 'the remote image was not loaded');
     const [invoice] = (await (await fetch(`${base}/api/messages?q=invoice`)).json()) as { id: string }[];
     const htmlRes = await fetch(`${base}/api/messages/${invoice!.id}/html`);
@@ -86,7 +96,7 @@ describe('the mail catcher page, in headless Chromium: list, open, HTML in a san
     assert.equal(await page.locator('#pane-text pre').textContent(), 'Hello Ada, in plain text.');
     assert.ok(await page.locator('#pane-text').isVisible());
     await page.locator('nav.tabs button[data-tab=source]').click();
-    await page.waitForFunction(() => (document.querySelector('#source')?.textContent ?? '').includes('Subject: Invoice 42'));
+    await page.waitForFunction(() => ((globalThis as unknown as { document: Doc }).document.querySelector('#source')?.textContent ?? '').includes('Subject: Invoice 42'));
     assert.match((await page.locator('#source').textContent()) ?? '', /Content-Type: multipart\/alternative/);
     await page.locator('nav.tabs button[data-tab=headers]').click();
     const headers = (await page.locator('#pane-headers').textContent()) ?? '';
@@ -96,24 +106,25 @@ describe('the mail catcher page, in headless Chromium: list, open, HTML in a san
 
   test('search by recipient or subject', async () => {
     await page.fill('#search', 'first@');
-    await page.waitForFunction(() => document.querySelectorAll('#list li').length === 1);
+    await listed(1);
     assert.deepEqual(await subjects(), ['Older one']);
     await page.fill('#search', 'INVOICE');
-    await page.waitForFunction(() => document.querySelector('#list li .subject')?.textContent === 'Invoice 42' && document.querySelectorAll('#list li').length === 1);
+    await listed(1);
+    await topSubject('Invoice 42');
     await page.fill('#search', '');
-    await page.waitForFunction(() => document.querySelectorAll('#list li').length === 2);
+    await listed(2);
   });
 
   test('a new message appears without reloading, on top', async () => {
     await send('Arrived later', 'late@example.com', '<p>late</p>', 'late');
-    await page.waitForFunction(() => document.querySelector('#list li .subject')?.textContent === 'Arrived later', undefined, { timeout: 10_000 });
+    await topSubject('Arrived later');
     assert.deepEqual(await subjects(), ['Arrived later', 'Invoice 42', 'Older one']);
   });
 
   test('delete all empties the list and the folder', async () => {
     page.once('dialog', (d) => void d.accept());
     await page.locator('#delete-all').click();
-    await page.waitForFunction(() => document.querySelectorAll('#list li').length === 0);
+    await listed(0);
     assert.deepEqual(await (await fetch(`${base}/api/messages`)).json(), []);
   });
 });
