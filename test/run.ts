@@ -1,6 +1,7 @@
 // `npm test`: starts the real parts once (Temporal dev server, PostgreSQL, the SES emulator),
 // bundles the workflows once, then runs every test file with node's test runner against them.
-// Arguments narrow the run: `npm test -- test/unit`.
+// Arguments narrow the run: `npm test -- test/unit`. `--server cluster` (or TEST_SERVER=cluster)
+// runs the same files on a real Temporal cluster on PostgreSQL instead (`npm run test:cluster`).
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,13 @@ import { ensureChromium, ensureMotoServer, ensureTemporal, ROOT } from '../scrip
 import { freePort, waitForPort } from '../src/dev/ports.js';
 import { startEmbeddedPostgres } from '../src/dev/postgres.js';
 import { startTemporalDevServer, stopChild } from '../src/dev/temporal-server.js';
+import { startTestCluster, testServerKind } from './support/cluster.js';
+
+/**
+ * What `--server cluster` runs by default: every suite that talks to the harness's server. Not
+ * test/e2e/dev-stack.test.ts: it tests `npm run dev`, which brings its own dev server by design.
+ */
+const CLUSTER_SUITES = ['test/integration', 'test/api', 'test/e2e/production-build.test.ts'];
 
 function testFiles(targets: string[]): string[] {
   const out: string[] = [];
@@ -22,7 +30,8 @@ function testFiles(targets: string[]): string[] {
 }
 
 async function main() {
-  const files = testFiles(process.argv.slice(2));
+  const { kind, rest } = testServerKind(process.argv.slice(2));
+  const files = testFiles(rest.length || kind === 'dev' ? rest : CLUSTER_SUITES);
   const work = mkdtempSync(path.join(tmpdir(), 'mailer-test-'));
   // The embedded PostgreSQL runs as its own user when we are root: it must reach its data folder.
   chmodSync(work, 0o755);
@@ -33,9 +42,13 @@ async function main() {
     const motoBin = ensureMotoServer();
     const chromium = files.some((f) => f.includes(`${path.sep}e2e${path.sep}`)) ? ensureChromium(process.env.CHROMIUM_PATH) : '';
 
-    const temporalPort = await freePort();
-    const temporal = await startTemporalDevServer({ bin: temporalBin, port: temporalPort, headless: true });
+    const started = Date.now();
+    const temporal =
+      kind === 'cluster'
+        ? await startTestCluster({ dir: path.join(work, 'cluster') })
+        : await startTemporalDevServer({ bin: temporalBin, port: await freePort(), headless: true });
     stops.push(() => temporal.stop());
+    if (kind === 'cluster') console.log(`[test] Temporal cluster (PostgreSQL) ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
     let databaseUrl = process.env.TEST_DATABASE_URL;
     if (!databaseUrl) {
@@ -56,6 +69,7 @@ async function main() {
     const env = {
       ...process.env,
       NODE_ENV: 'test',
+      TEST_SERVER: kind,
       TEST_TEMPORAL_ADDRESS: temporal.address,
       TEST_TEMPORAL_CLI: temporalBin,
       TEST_DATABASE_URL: databaseUrl,
@@ -64,7 +78,7 @@ async function main() {
       TEST_WORK_DIR: work,
       TEST_CHROMIUM: chromium,
     };
-    console.log(`[test] ${files.length} files; Temporal ${temporal.address}; SES emulator :${motoPort}`);
+    console.log(`[test] ${files.length} files; Temporal ${kind === 'cluster' ? 'cluster' : 'dev server'} ${temporal.address}; SES emulator :${motoPort}`);
     const runner = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files], {
       stdio: 'inherit',
       env,
