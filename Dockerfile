@@ -1,5 +1,6 @@
 # One small image for both processes: `node dist/src/server.js` (API) or `node dist/src/worker.js`.
-FROM node:20-bookworm-slim AS build
+# Node 24 LTS in both stages: Node 20 reached end of life on 2026-04-30 (no more security fixes).
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 ENV MAILER_SKIP_TOOLS=1
 COPY package.json package-lock.json .npmrc ./
@@ -11,7 +12,7 @@ COPY workflows ./workflows
 COPY activities ./activities
 RUN npm run build
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production MAILER_SKIP_TOOLS=1
 COPY package.json package-lock.json .npmrc ./

@@ -112,8 +112,9 @@ describe('Dockerfile', () => {
   test('builds in one stage and runs the built code, without dev dependencies, as a non-root user in the other', () => {
     assert.equal(stages.length, 2);
     assert.match(stages[0]!, /RUN npm run build/);
+    // Both stages on Node 24 LTS (Node 20 is past its end of life), the version CI also tests with.
+    for (const stage of stages) assert.match(stage, /^node:24-bookworm-slim\b/);
     const runtime = stages[1]!;
-    assert.match(runtime, /^node:20/);
     assert.match(runtime, /npm ci --omit=dev/);
     assert.match(runtime, /COPY --from=build \/app\/dist \.\/dist/);
     assert.match(runtime, /^USER node$/m);
