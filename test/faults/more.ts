@@ -8,6 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { ensureMotoServer } from '../../scripts/tools.mjs';
 import { createSql } from '../../src/db/client.js';
 import { migrate } from '../../src/db/migrate.js';
+import type { Cluster } from '../../src/dev/cluster.js';
 import { freePort, waitForPort } from '../../src/dev/ports.js';
 import { startEmbeddedPostgres } from '../../src/dev/postgres.js';
 import { stopChild } from '../../src/dev/temporal-server.js';
@@ -23,6 +24,8 @@ export interface Env {
   bundle: string;
   work: string;
   sink: MailCatcher;
+  /** Set with `--server cluster`: every stack runs on it instead of a dev server of its own. */
+  cluster?: Cluster;
 }
 export interface Row {
   scenario: string;
@@ -62,7 +65,7 @@ export async function postgresDown(env: Env): Promise<Row> {
   await sql`INSERT INTO tasks (project_id, title, due_at) SELECT ${p!.id}, 'pg-' || g, now() + interval '1 hour' + g * interval '1 second' FROM generate_series(1, ${n}) g`;
   await sql.end();
   const stack = await startFaultStack({ ...env, dbFile: path.join(env.work, 'pg-temporal.db'), vars: { ...smtp(env.sink), DATABASE_URL: db.url, SWEEP_PAGE_SIZE: '20', TEMPORAL_TASK_QUEUE: 'faults-pg' } });
-  const connection = await Connection.connect({ address: `127.0.0.1:${stack.temporalPort}` });
+  const connection = await Connection.connect({ address: stack.temporalAddress });
   try {
     const handle = await new Client({ connection }).workflow.start('DueTaskSweepWorkflow', { taskQueue: 'faults-pg', workflowId: `pg-sweep-${Date.now()}`, args: [{}] });
     await waitFor(() => env.sink.messages.filter((m) => m.to === 'pg@faults.example').length >= 30);

@@ -1,6 +1,7 @@
 // `npm run test:faults`: the service's processes under faults, counted at the SMTP sink by Message-ID.
 // Prints a table (accepted, delivered, lost, duplicates) and writes test-results/faults.json.
 // Exits non-zero when an accepted email is lost or a scenario's expected behaviour did not hold.
+// `--server cluster`: on a real Temporal cluster (PostgreSQL) instead of dev servers.
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,27 +9,14 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { ensureTemporal, ROOT } from '../../scripts/tools.mjs';
 import { freePort } from '../../src/dev/ports.js';
 import { MailCatcher } from '../../src/mailcatcher/catcher.js';
-import { sendMany } from './client.js';
+import { startTestCluster, testServerKind } from '../support/cluster.js';
+import { count, sendMany } from './client.js';
+import { temporalKilled, temporalStoreDown } from './cluster.js';
+import { duringOutage } from './outage.js';
 import { startFaultStack, type FaultStack } from './stack.js';
-
 import { geminiFaults, postgresDown, primaryDown, sesThrottling, type Row } from './more.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Waits until every accepted email is at the sink (or the time is up), then counts by Message-ID. */
-async function count(sink: MailCatcher, accepted: string[], timeoutMs = 240_000): Promise<Pick<Row, 'accepted' | 'delivered' | 'lost' | 'duplicates'>> {
-  const ids = new Set(accepted.map((id) => `<${id}@polplana.work>`));
-  const tally = () => {
-    const seen = new Map<string, number>();
-    for (const m of sink.messages) if (m.messageId && ids.has(m.messageId)) seen.set(m.messageId, (seen.get(m.messageId) ?? 0) + 1);
-    return seen;
-  };
-  const deadline = Date.now() + timeoutMs;
-  while (tally().size < ids.size && Date.now() < deadline) await sleep(500);
-  const seen = tally();
-  const copies = [...seen.values()].reduce((a, b) => a + b, 0);
-  return { accepted: ids.size, delivered: seen.size, lost: ids.size - seen.size, duplicates: copies - seen.size };
-}
 
 async function workerKills(stack: FaultStack, sink: MailCatcher): Promise<Row> {
   const n = 300;
@@ -44,25 +32,11 @@ async function workerKills(stack: FaultStack, sink: MailCatcher): Promise<Row> {
 }
 
 async function temporalRestart(stack: FaultStack, sink: MailCatcher): Promise<Row> {
-  let downAt = 0;
-  let upAt = 0;
-  const sent = await sendMany(stack.api, 100, 20, `temporal-${Date.now()}`, async (i) => {
-    if (i === 25) {
-      await stack.stopTemporal();
-      downAt = Date.now();
-    }
-    if (i === 55) {
-      // At least 5 s down, whatever the machine's speed: requests meanwhile get 503 and are retried.
-      await sleep(Math.max(0, 5000 - (Date.now() - downAt)));
-      await stack.startTemporal();
-      upAt = Date.now();
-    }
-  });
-  const counted = await count(sink, sent.accepted);
+  const { counted, sent, downMs } = await duringOutage(stack.api, sink, { tag: 'temporal', minDownMs: 5000, down: () => stack.stopTemporal(), up: () => stack.startTemporal() });
   return {
     scenario: 'Temporal server stopped and restarted during 100 POST /message',
     ...counted,
-    notes: `down ${((upAt - downAt) / 1000).toFixed(1)} s; the API answered ${sent.unavailable} requests with 503 meanwhile, then recovered by itself`,
+    notes: `down ${(downMs / 1000).toFixed(1)} s; the API answered ${sent.unavailable} requests with 503 meanwhile, then recovered by itself`,
     ok: counted.lost === 0 && counted.accepted === 100 && sent.unavailable > 0,
   };
 }
@@ -112,32 +86,44 @@ async function smtpPermanent(stack: FaultStack, sink: MailCatcher): Promise<Row>
 }
 
 async function main() {
+  // `--server cluster`: the same scenarios on a real cluster, plus the two only a cluster has.
+  // `--only a,b`: just those scenarios (by function name), for working on one.
+  const { kind, rest } = testServerKind(process.argv.slice(2));
+  const onlyAt = rest.indexOf('--only');
+  const only = onlyAt >= 0 ? new Set((rest[onlyAt + 1] ?? '').split(',')) : undefined;
+  const wanted = <T extends { name: string }>(list: T[]) => list.filter((s) => !only || only.has(s.name));
   const work = mkdtempSync(path.join(tmpdir(), 'mailer-faults-'));
   chmodSync(work, 0o755);
   const temporalBin = ensureTemporal({ cliPath: process.env.TEMPORAL_CLI_PATH, pathVar: process.env.PATH });
   const bundle = path.join(work, 'bundle.js');
   writeFileSync(bundle, (await bundleWorkflowCode({ workflowsPath: path.join(ROOT, 'workflows/index.ts'), logger: { log() {}, info() {}, warn() {}, error: console.error, debug() {}, trace() {} } as never })).code);
+  const cluster = kind === 'cluster' ? await startTestCluster({ dir: path.join(work, 'cluster') }) : undefined;
+  if (cluster) console.log(`[faults] on a Temporal cluster (PostgreSQL) at ${cluster.address}`);
   const sink = new MailCatcher({ port: await freePort() });
   await sink.start();
-  const stack = await startFaultStack({ temporalBin, dbFile: path.join(work, 'temporal.db'), bundle, vars: { SMTP_SERVER: '127.0.0.1', SMTP_PORT: String(sink.port), TEMPORAL_TASK_QUEUE: 'faults' } });
   const rows: Row[] = [];
   try {
-    for (const scenario of [workerKills, temporalRestart, smtpTransient, smtpDown, smtpPermanent]) {
-      process.stdout.write(`[faults] ${scenario.name}…\n`);
-      rows.push(await scenario(stack, sink));
+    const first = cluster ? [workerKills, temporalKilled, temporalStoreDown(cluster), smtpTransient, smtpDown, smtpPermanent] : [workerKills, temporalRestart, smtpTransient, smtpDown, smtpPermanent];
+    if (wanted(first).length) {
+      const stack = await startFaultStack({ temporalBin, cluster, dbFile: path.join(work, 'temporal.db'), bundle, vars: { SMTP_SERVER: '127.0.0.1', SMTP_PORT: String(sink.port), TEMPORAL_TASK_QUEUE: 'faults' } });
+      try {
+        for (const scenario of wanted(first)) {
+          process.stdout.write(`[faults] ${scenario.name}…\n`);
+          rows.push(await scenario(stack, sink));
+        }
+      } finally {
+        await stack.stop();
+      }
     }
-  } finally {
-    await stack.stop();
-  }
-  try {
-    const env = { temporalBin, bundle, work, sink };
-    for (const scenario of [postgresDown, sesThrottling, geminiFaults, primaryDown]) {
+    const env = { temporalBin, bundle, work, sink, cluster };
+    for (const scenario of wanted([postgresDown, sesThrottling, geminiFaults, primaryDown])) {
       process.stdout.write(`[faults] ${scenario.name}…\n`);
       const out = await scenario(env);
       rows.push(...(Array.isArray(out) ? out : [out]));
     }
   } finally {
     await sink.stop();
+    await cluster?.stop();
     rmSync(work, { recursive: true, force: true });
   }
   const table = [
@@ -147,7 +133,7 @@ async function main() {
   ].join('\n');
   console.log(`\n${table}\n`);
   mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
-  writeFileSync(path.join(ROOT, 'test-results/faults.json'), JSON.stringify({ date: new Date().toISOString(), rows }, null, 2));
+  writeFileSync(path.join(ROOT, `test-results/faults${cluster ? '-cluster' : ''}.json`), JSON.stringify({ date: new Date().toISOString(), rows }, null, 2));
   const failed = rows.filter((r) => r.lost || !r.ok).length;
   console.log(`${rows.length - failed} passed, ${failed} failed`);
   process.exit(failed ? 1 : 0);

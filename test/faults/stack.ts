@@ -1,29 +1,44 @@
 // The service as its own processes (API and worker from src/), against a file-backed Temporal dev
-// server of its own, so that a scenario can kill, stop and restart any part.
+// server of its own, or against the run's cluster (`--server cluster`), so that a scenario can kill,
+// stop and restart any part.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { ROOT } from '../../scripts/tools.mjs';
-import { freePort, waitForPort } from '../../src/dev/ports.js';
+import { freePort, portOf, waitForPort } from '../../src/dev/ports.js';
+import type { Cluster } from '../../src/dev/cluster.js';
 import { startTemporalDevServer, stopChild, type DevServer } from '../../src/dev/temporal-server.js';
 
 export interface FaultStack {
   api: string;
-  temporalPort: number;
+  temporalAddress: string;
   startWorker(): Promise<void>;
   killWorker(): Promise<void>;
-  stopTemporal(): Promise<void>;
+  /** `kill`: SIGKILL, no chance to flush anything (what a crashed machine does). */
+  stopTemporal(opts?: { kill?: boolean }): Promise<void>;
   startTemporal(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startFaultStack(opts: { temporalBin: string; dbFile: string; bundle: string; vars: Record<string, string> }): Promise<FaultStack> {
-  const temporalPort = await freePort();
+export interface FaultStackOptions {
+  temporalBin: string;
+  /** The dev server's SQLite file; unused on a cluster. */
+  dbFile: string;
+  bundle: string;
+  vars: Record<string, string>;
+  /** The run's cluster: the stack stops and restarts its server process but never tears it down. */
+  cluster?: Cluster;
+}
+
+export async function startFaultStack(opts: FaultStackOptions): Promise<FaultStack> {
+  const cluster = opts.cluster;
+  const temporalAddress = cluster?.address ?? `127.0.0.1:${await freePort()}`;
   const apiPort = await freePort();
   let server: DevServer | undefined;
+  let temporalDown = false;
   let worker: ChildProcess | undefined;
   const env = {
     ...process.env,
-    TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+    TEMPORAL_ADDRESS: temporalAddress,
     WORKFLOW_BUNDLE_PATH: opts.bundle,
     WORKER_METRICS_PORT: '0',
     LOG_LEVEL: 'error',
@@ -35,11 +50,17 @@ export async function startFaultStack(opts: { temporalBin: string; dbFile: strin
 
   const stack: FaultStack = {
     api: `http://127.0.0.1:${apiPort}`,
-    temporalPort,
+    temporalAddress,
     async startTemporal() {
-      server = await startTemporalDevServer({ bin: opts.temporalBin, port: temporalPort, headless: true, dbFile: opts.dbFile });
+      if (cluster) {
+        if (temporalDown) await cluster.startServer();
+      } else server = await startTemporalDevServer({ bin: opts.temporalBin, port: portOf(temporalAddress), headless: true, dbFile: opts.dbFile });
+      temporalDown = false;
     },
-    async stopTemporal() {
+    async stopTemporal({ kill = false } = {}) {
+      temporalDown = true;
+      if (cluster) return cluster.stopServer({ kill });
+      if (kill) server?.process.kill('SIGKILL');
       await server?.stop();
       server = undefined;
     },
@@ -57,7 +78,8 @@ export async function startFaultStack(opts: { temporalBin: string; dbFile: strin
     async stop() {
       if (worker) await stopChild(worker);
       await stopChild(api);
-      await stack.stopTemporal();
+      if (cluster) await stack.startTemporal(); // the next scenario gets the cluster as it found it
+      else await stack.stopTemporal();
     },
   };
   await stack.startTemporal();
