@@ -42,11 +42,16 @@ describe('POST /messages: one idempotency_key twice in a batch is resolved in in
   });
 
   test('a copy of a rejected first is rejected for the same reason, under its own index', async () => {
-    const k = `bad-${randomUUID()}`;
-    const bad = { destinataire: 'k@example.com', sujet: 'A', message: 'x', idempotency_key: k, send_at: '2000-01-01T00:00:00Z' };
-    const body = batchResponseSchema.parse(await (await post([bad, bad])).json());
-    assert.deepEqual(body.results.map((r) => r.status), ['rejected', 'rejected']);
-    assert.match(JSON.stringify(body.results[1]), /messages\.1\.send_at/);
+    const k = `taken-${randomUUID()}`;
+    assert.equal((await post([msg(k, 'A')])).status, 202);
+    const res = await post([msg(k, 'B'), msg(k, 'B')]);
+    assert.equal(res.status, 409);
+    const body = batchResponseSchema.parse(await res.json());
+    assert.deepEqual(body.results.map((r) => [r.index, r.status === 'rejected' ? r.error.code : r.status]), [
+      [0, 'idempotency_conflict'],
+      [1, 'idempotency_conflict'],
+    ]);
+    assert.doesNotMatch(JSON.stringify(body.results[1]), /messages\.0/);
   });
 
   test('an earlier key already used outside the batch still answers by index: duplicate or conflict', async () => {

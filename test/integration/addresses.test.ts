@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { batchResponseSchema } from '../../src/api/schemas.js';
+import { SmtpMailer } from '../../src/mail/smtp.js';
+import { MailError } from '../../src/mail/types.js';
 import { MailCatcher } from '../../src/mailcatcher/catcher.js';
 import { assertApiError } from '../api/helpers.js';
 import { buildApp, postMessage, waitForState } from '../support/api.js';
@@ -64,6 +66,21 @@ describe('addresses as people write them, through the real worker to a real SMTP
     assert.deepEqual(body.results.map((r) => r.status), ['queued', 'rejected']);
     const r1 = body.results[1]!;
     assert.ok(r1.status === 'rejected' && /messages\.1\.destinataire/.test(JSON.stringify(r1.error.details)) && /SMTPUTF8/.test(JSON.stringify(r1.error.details)));
+  });
+
+  test('a worker whose SMTP server lacks SMTPUTF8 fails such an email for good, not silently', async () => {
+    const mailer = new SmtpMailer({ host: '127.0.0.1', port: plainPort, poolSize: 1 });
+    try {
+      await assert.rejects(
+        mailer.send({ from: 's@example.org', to: 'josé@example.com', subject: 's', text: 't', html: '<p>t</p>', messageId: '<utf8-test@example.org>' }),
+        (err: unknown) => err instanceof MailError && err.permanent && err.type === 'SmtpUtf8Unsupported',
+      );
+      assert.equal(plainSink.messages.length, 0);
+      await mailer.send({ from: 's@example.org', to: 'Ada <ada@exämple.fr>', subject: 'plain ok', text: 't', html: '<p>t</p>', messageId: '<ascii-test@example.org>' });
+      assert.equal(plainSink.messages.length, 1);
+    } finally {
+      await mailer.close();
+    }
   });
 
   test('the allowlist reads display names and Unicode domains the same way', async () => {
