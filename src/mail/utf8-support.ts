@@ -30,7 +30,7 @@ export function probeSmtpUtf8(opts: Pick<SmtpOptions, 'host' | 'port'>): Promise
   });
 }
 
-/** SMTP: what the server says, asked at most once a minute. SES v2 raw sends carry UTF-8 addresses. */
+/** SMTP: what the server says, asked at most once a minute. */
 export function smtpUtf8Check(opts: Pick<SmtpOptions, 'host' | 'port'>, probe = probeSmtpUtf8): Utf8Check {
   let answer: { at: number; value: Promise<Utf8Support> } | undefined;
   return async () => {
@@ -49,9 +49,14 @@ export function smtpUtf8Check(opts: Pick<SmtpOptions, 'host' | 'port'>, probe = 
   };
 }
 
+// AWS documents it for SES v2 (Destination): no SMTPUTF8, so a recipient's local part must be 7-bit ASCII
+// (domains beyond ASCII go as punycode, which the address parser already does).
+const SES_NO_UTF8: Utf8Support = { supported: false, reason: 'Amazon SES does not support SMTPUTF8 (RFC 6531), so it cannot send to a local part beyond ASCII' };
+
 /** Every provider that may send the email (the primary and any fallback) must be able to. */
 export function createUtf8Check(config: Pick<Config, 'mail' | 'smtp'>): Utf8Check {
   const providers = [config.mail.provider, ...(config.mail.fallback ? [config.mail.fallback] : [])];
   const smtp = providers.includes('smtp') ? smtpUtf8Check(config.smtp) : undefined;
-  return async () => (smtp ? smtp() : { supported: true });
+  const ses = providers.includes('ses');
+  return async () => (ses ? SES_NO_UTF8 : smtp ? smtp() : { supported: true });
 }

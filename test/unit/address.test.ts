@@ -35,7 +35,7 @@ describe('parseRecipient: addresses as people write them', () => {
     assert.deepEqual(wireRecipient('Ada <ada@Bücher.example>'), { name: 'Ada', address: 'ada@xn--bcher-kva.example' });
   });
 
-  test('a local part beyond ASCII is recognised (it needs SMTPUTF8 or SES)', () => {
+  test('a local part beyond ASCII is recognised (it needs SMTPUTF8)', () => {
     const r = ok('josé@example.com');
     assert.equal(r.utf8Local, true);
     assert.equal(r.ascii, 'josé@example.com');
@@ -78,8 +78,11 @@ describe('recipient allowlist: the same rules', () => {
 });
 
 describe('UTF-8 local parts: only where the provider can send them', () => {
-  test('SES alone can; SMTP asks the server, once a minute, and a server that did not answer is asked again', async () => {
-    assert.deepEqual(await createUtf8Check({ mail: { provider: 'ses' }, smtp: { host: 'h', port: 1 } } as never)(), { supported: true });
+  test('SES cannot (no SMTPUTF8), as primary or fallback; SMTP asks the server, once a minute, and a server that did not answer is asked again', async () => {
+    for (const mail of [{ provider: 'ses' }, { provider: 'smtp', fallback: 'ses' }]) {
+      const r = await createUtf8Check({ mail, smtp: { host: 'h', port: 1 } } as never)();
+      assert.ok(!r.supported && /Amazon SES does not support SMTPUTF8/.test(r.reason), JSON.stringify(mail));
+    }
     let calls = 0;
     const answers = [new Error('ECONNREFUSED'), false, true];
     const check = smtpUtf8Check({ host: 'relay.example', port: 25 }, async () => {
