@@ -1,7 +1,7 @@
-// Today's workflows with one change, guarded: what a correct deploy ships (deploy.test.ts).
+// Today's workflows with the change of change.ts, guarded: what a correct deploy ships (deploy.test.ts).
 import { DueTaskSweepWorkflow as sweep, SendEmailWorkflow as sendEmail } from '../../../workflows/index.js';
-import { withAudit } from './change.js';
+import { withAudits } from './change.js';
 
 export { OwnerDigestWorkflow, TaskReminderWorkflow } from '../../../workflows/index.js';
-export const SendEmailWorkflow = withAudit(sendEmail, { guarded: true });
-export const DueTaskSweepWorkflow = withAudit(sweep, { guarded: true });
+export const SendEmailWorkflow = withAudits(sendEmail, { guarded: true });
+export const DueTaskSweepWorkflow = withAudits(sweep, { guarded: true });
