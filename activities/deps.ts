@@ -1,0 +1,71 @@
+// What every activity file is built from: the worker's injected clients and settings, and the helpers
+// they share (one send through a provider, counted in metrics; heartbeats; bounded concurrency).
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { DigestStore, TaskStore } from '../src/db/tasks.js';
+import { textToHtml } from '../src/enhance/html.js';
+import type { Enhancer } from '../src/enhance/types.js';
+import type { Mailers } from '../src/mail/index.js';
+import { MailError } from '../src/mail/types.js';
+import type { ReminderStyle } from '../src/reminders/render.js';
+import type { DeliveryPlan, ProviderName, RenderedEmail, SweepSettings } from '../src/shared.js';
+
+export interface ActivityDeps {
+  mailers: Mailers;
+  enhancer?: Enhancer;
+  tasks?: TaskStore;
+  digests?: DigestStore;
+  plan: Omit<DeliveryPlan, 'enhancerAvailable'>;
+  from: Record<ProviderName, string>;
+  reminders: ReminderStyle;
+  sweep: SweepSettings;
+}
+
+const HEARTBEAT_EVERY_MS = 2_000;
+
+/** Runs `fn` over `items`, at most `limit` at a time. */
+export async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}
+
+export function requireTasks(deps: ActivityDeps): TaskStore {
+  if (!deps.tasks) throw ApplicationFailure.nonRetryable('this worker has no database (DATABASE_URL)', 'NoDatabase');
+  return deps.tasks;
+}
+
+export function requireDigests(deps: ActivityDeps): DigestStore {
+  if (!deps.digests) throw ApplicationFailure.nonRetryable('this worker has no database (DATABASE_URL)', 'NoDatabase');
+  return deps.digests;
+}
+
+/** One send through a provider, counted in the worker's metrics by outcome. */
+export async function sendThrough(deps: ActivityDeps, provider: ProviderName, email: RenderedEmail & { messageId: string }) {
+  const ctx = Context.current();
+  const mailer = deps.mailers[provider];
+  if (!mailer) throw ApplicationFailure.nonRetryable(`provider ${provider} is not configured on this worker`, 'ProviderMissing');
+  try {
+    const receipt = await mailer.send({ from: deps.from[provider], ...email, html: email.html ?? textToHtml(email.text) });
+    ctx.metricMeter.createCounter('mailer_emails_sent', 'emails', 'Emails accepted by a provider').add(1, { provider, kind: ctx.info.workflowType ?? 'unknown' });
+    return receipt;
+  } catch (err) {
+    const e = err instanceof MailError ? err : new MailError(String(err), 'SendError', false);
+    ctx.metricMeter
+      .createCounter('mailer_emails_failed', 'attempts', 'Send attempts that failed, by provider and reason')
+      .add(1, { provider, reason: e.type, permanent: String(e.permanent) });
+    throw e;
+  }
+}
+
+/** Heartbeats let Temporal notice a dead worker in seconds instead of at the start-to-close timeout. */
+export async function heartbeating<T>(fn: () => Promise<T>): Promise<T> {
+  const ctx = Context.current();
+  const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
+  try {
+    return await fn();
+  } finally {
+    clearInterval(beat);
+  }
+}

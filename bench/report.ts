@@ -1,0 +1,69 @@
+// The report: the table printed, results.json and RESULTS.md written from one run's figures.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT } from '../scripts/tools.mjs';
+import { log, POOL, STARTS_IN_FLIGHT } from './context.js';
+import { markdownTable, met, type Figure } from './stats.js';
+
+export interface ReportOptions {
+  outDir: string;
+  quick: boolean;
+  sizes: { l1: number; l2: number; single: number; rate: number; seconds: number; sweeps: readonly number[] };
+}
+
+export function report(figures: Figure[], { outDir, quick, sizes }: ReportOptions) {
+  const SIZES = sizes;
+  const table = markdownTable(figures);
+  const cpus = os.cpus();
+  const machine = `${cpus.length} × ${cpus[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB memory, ${os.type()} ${os.release()}, Node ${process.version}`;
+  const date = new Date().toISOString();
+  const when = `${date.slice(0, 10)} (${date})`;
+  console.log(`\n${table}\n`);
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(
+    path.join(outDir, 'results.json'),
+    `${JSON.stringify({ date, machine, quick, sizes: SIZES, figures: figures.map((f) => ({ ...f, met: met(f) })) }, null, 2)}\n`,
+  );
+  writeFileSync(path.join(outDir, 'RESULTS.md'), resultsMarkdown(when, machine, table, quick, sizes));
+  log(`wrote ${path.relative(ROOT, outDir) || '.'}/results.json and RESULTS.md`);
+}
+
+function resultsMarkdown(when: string, machine: string, table: string, quick: boolean, SIZES: ReportOptions['sizes']): string {
+  return `# Benchmark results
+
+Latest run of \`npm run bench${quick ? ' -- --quick' : ''}\`, written by the benchmark itself (\`bench/run.ts\`).
+
+- **Date:** ${when}
+- **Machine:** ${machine}
+- **Commands:** \`npm ci\`, then \`npm run bench\` (about five minutes; \`npm run bench -- --quick\` is a smaller smoke run)
+- **Dev server:** \`temporal server start-dev\` with a SQLite file, \`--sqlite-pragma journal_mode=WAL\` and
+  \`--sqlite-pragma synchronous=OFF\` (as \`npm run dev\` starts it), log level warn
+- **Service:** \`node dist/src/server.js\` and \`node dist/src/worker.js\` (the production build), SMTP pool of ${POOL}
+  connections, \`SWEEP_PAGE_SIZE\` 200, \`LOG_LEVEL=warn\`; embedded PostgreSQL; the SMTP sink is \`bench/sink.ts\` in
+  a process of its own, keeping only each message's Message-ID and arrival time
+
+Every headline figure is a ratio against a baseline measured in the same run, on the same dev server and sink:
+these machines are shared, and absolute times drift from run to run.
+
+${table}
+
+## What each figure measures
+
+- **L1 raw SMTP:** ${SIZES.l1} emails (the reminder template's size) through one pooled nodemailer transport with
+  ${POOL} connections, all queued at once, until the sink has them all.
+- **L2 Temporal floor:** ${SIZES.l2} runs of \`bench/floor-workflows.ts\`: the activities \`SendEmailWorkflow\`
+  runs with enhancement off (a local activity, then an activity), doing nothing, on a worker with the SDK's
+  defaults in its own process; ${STARTS_IN_FLIGHT} starts in flight, until every run completes.
+- **Scenario 1:** ${SIZES.single} \`POST /message\` (${STARTS_IN_FLIGHT} in flight) until every email is at the sink; latency is
+  from the request to the email's arrival.
+- **Scenario 2:** \`POST /message\` on a fixed timetable of ${SIZES.rate} requests/s for ${SIZES.seconds} s; a request leaves at its
+  time whether or not earlier ones have answered (open loop, no coordinated omission). Then the same with
+  the worker frozen (SIGSTOP, resumed after): the API and the workflow start alone, without the worker's
+  traffic on the dev server.
+- **Scenario 3:** tasks due in the next day, then \`DueTaskSweepWorkflow\` started as \`temporal schedule trigger\`
+  starts it; timed from the start to the last reminder at the sink, with every task checked as marked.
+- **Scenario 4:** RSS of the worker and API processes, sampled every 100 ms during scenario 3.
+`;
+}
+
