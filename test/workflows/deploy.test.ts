@@ -5,11 +5,10 @@
 // emails on a nondeterminism error, and fails the recorded histories.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Context } from '@temporalio/activity';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { createActivities, type Activities } from '../../activities/index.js';
 import { messageIdFor, reminderWorkflowId, type EmailStatus, type SweepSummary } from '../../src/shared.js';
@@ -17,13 +16,13 @@ import { infra } from '../support/env.js';
 import type { Audit } from './changed/change.js';
 import { dueTask, FakeMailer, FakeTaskStore } from './fakes.js';
 import { DOMAIN, eventually, fakeDeps } from './harness.js';
+import { changedBundle, decidersOf, sweepRunDeciders } from './deploy-support.js';
 import { eventTypes, readHistories, replayOptions } from './replay-files.js';
 
 const MINUTE = 60_000;
 const EMAILS = 4;
 const TASKS = 7;
 const quiet = new DefaultLogger('ERROR');
-const bundle = async (file: string): Promise<WorkflowBundle> => ({ code: (await bundleWorkflowCode({ workflowsPath: path.join(import.meta.dirname, 'changed', file), logger: quiet })).code });
 
 describe('deploying changed workflow code while emails wait and a sweep runs', () => {
   let native: NativeConnection;
@@ -37,32 +36,14 @@ describe('deploying changed workflow code while emails wait and a sweep runs', (
     native = await NativeConnection.connect({ address: infra.temporalAddress });
     connection = await Connection.connect({ address: infra.temporalAddress });
     client = new Client({ connection });
-    [guarded, unguarded] = [await bundle('index.ts'), await bundle('unguarded.ts')];
+    [guarded, unguarded] = [await changedBundle('index.ts', quiet), await changedBundle('unguarded.ts', quiet)];
   });
   after(async () => {
     await connection?.close();
     await native?.close();
   });
 
-  /** Who completed each workflow task of an execution: which code (worker) ran which part. */
-  async function deciders(workflowId: string, runId?: string): Promise<string[]> {
-    const { events } = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-    return (events ?? []).map((e) => e.workflowTaskCompletedEventAttributes?.identity).filter((x): x is string => !!x);
-  }
-
-  /** The deciders of each run of the sweep's one run child (its id is fixed, its runs continue as new). */
-  async function sweepRunDeciders(parentId: string): Promise<string[][]> {
-    const { events } = await client.workflow.getHandle(parentId).fetchHistory();
-    const child = events?.find((e) => e.childWorkflowExecutionStartedEventAttributes)?.childWorkflowExecutionStartedEventAttributes?.workflowExecution;
-    assert.ok(child?.workflowId && child.runId, 'the sweep started its run');
-    const out: string[][] = [];
-    for (let runId: string | null | undefined = child.runId; runId; ) {
-      out.push(await deciders(child.workflowId, runId));
-      const run = await client.workflow.getHandle(child.workflowId, runId).fetchHistory();
-      runId = run.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
-    }
-    return out;
-  }
+  const deciders = (workflowId: string) => decidersOf(client, workflowId);
 
   test('emails waiting on send_at and a sweep in the middle of a page: each email sent once, the sweep completes on the new code', async () => {
     const taskQueue = `deploy-${randomUUID()}`;
@@ -152,7 +133,7 @@ describe('deploying changed workflow code while emails wait and a sweep runs', (
     const audited = (at: Audit['at']) => audits.filter((a) => a.at === at && a.workflowType === 'SendEmailWorkflow').map((a) => a.workflowId).sort();
     assert.deepEqual(audited('start'), [after.id], 'only the email started on the new code took the new path at its start');
     assert.deepEqual(audited('finish'), [...emails.map((e) => e.workflowId), after.id].sort(), 'every email took the new path at its finish');
-    const runs = await sweepRunDeciders(sweep.workflowId);
+    const runs = await sweepRunDeciders(client, sweep.workflowId);
     assert.ok(runs.length >= 2, `the sweep continued as new (${runs.length} runs)`);
     assert.ok(runs.some((who) => who[0] === 'old-code' && who.at(-1) === 'new-code'), 'a run of the sweep started on the old code and finished on the new');
     assert.deepEqual(audits.filter((a) => a.workflowId === sweep.workflowId).map((a) => a.at), ['finish'], 'the sweep finished on the new code');
