@@ -55,6 +55,8 @@ export const envSchema = z.object({
   TEMPORAL_TLS: bool.default(false),
   TEMPORAL_TLS_CERT_PATH: optionalText,
   TEMPORAL_TLS_KEY_PATH: optionalText,
+  TEMPORAL_TLS_CA_PATH: optionalText,
+  TEMPORAL_TLS_SERVER_NAME: optionalText,
   TEMPORAL_CLI_PATH: optionalText,
   TEMPORAL_UI_PORT: int(1, 65535).default(8233),
   WORKFLOW_BUNDLE_PATH: optionalText,

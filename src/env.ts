@@ -16,7 +16,8 @@ export interface Config {
     namespace: string;
     taskQueue: string;
     apiKey?: string;
-    tls: boolean | { certPath: string; keyPath: string };
+    /** An object: TLS with a client certificate (mTLS), a private CA and/or a server name to check. */
+    tls: boolean | { certPath?: string; keyPath?: string; caPath?: string; serverName?: string };
     cliPath?: string;
     uiPort: number;
     /** A prebuilt workflow bundle; without one the worker bundles workflows/ at start-up. */
@@ -120,8 +121,8 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       apiKey: e.TEMPORAL_API_KEY,
       tls:
-        e.TEMPORAL_TLS_CERT_PATH && e.TEMPORAL_TLS_KEY_PATH
-          ? { certPath: e.TEMPORAL_TLS_CERT_PATH, keyPath: e.TEMPORAL_TLS_KEY_PATH }
+        (e.TEMPORAL_TLS_CERT_PATH && e.TEMPORAL_TLS_KEY_PATH) || e.TEMPORAL_TLS_CA_PATH || e.TEMPORAL_TLS_SERVER_NAME
+          ? { certPath: e.TEMPORAL_TLS_CERT_PATH, keyPath: e.TEMPORAL_TLS_KEY_PATH, caPath: e.TEMPORAL_TLS_CA_PATH, serverName: e.TEMPORAL_TLS_SERVER_NAME }
           : e.TEMPORAL_TLS || !!e.TEMPORAL_API_KEY,
       cliPath: e.TEMPORAL_CLI_PATH,
       uiPort: e.TEMPORAL_UI_PORT,

@@ -1,8 +1,8 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { loadEnvOrExit } from './env.js';
 import { createLogger } from './logger.js';
 import { ensureDueTaskSweepSchedule } from './schedule.js';
-import { connectionOptions } from './temporal.js';
+import { connectOrExplain } from './temporal.js';
 import { connectWorker, createSendWorkers, createWorker } from './worker/create.js';
 import { buildWorkerResources } from './worker/deps.js';
 import { installRuntime } from './worker/runtime.js';
@@ -12,7 +12,7 @@ async function main() {
   const config = loadEnvOrExit();
   const logger = createLogger(config.logLevel, 'worker', config.logFormat);
   installRuntime(logger, config.temporal.workerMetricsPort);
-  const clientConnection = await Connection.connect(connectionOptions(config.temporal));
+  const clientConnection = await connectOrExplain(config.temporal);
   const searchAttributes = await ensureSearchAttributes(clientConnection, config.temporal.namespace, logger);
   const resources = await buildWorkerResources(config, { searchAttributes });
   const connection = await connectWorker(config);

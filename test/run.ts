@@ -17,21 +17,25 @@ import { startTestCluster, testServerKind } from './support/cluster.js';
  * What `--server cluster` runs by default: every suite that talks to the harness's server. Not
  * test/e2e/dev-stack.test.ts: it tests `npm run dev`, which brings its own dev server by design.
  */
-const CLUSTER_SUITES = ['test/integration', 'test/api', 'test/e2e/production-build.test.ts'];
+const CLUSTER_SUITES = ['test/integration', 'test/api', 'test/e2e/production-build.test.ts', 'test/cluster'];
 
-function testFiles(targets: string[]): string[] {
+/** test/cluster starts clusters of its own (TLS, several processes): only with --server cluster or when named. */
+const CLUSTER_ONLY = path.join(ROOT, 'test/cluster');
+
+function testFiles(targets: string[], kind: 'dev' | 'cluster'): string[] {
   const out: string[] = [];
-  const walk = (p: string) => {
+  const walk = (p: string, named = false) => {
+    if (p === CLUSTER_ONLY && kind === 'dev' && !named) return;
     if (statSync(p).isDirectory()) for (const f of readdirSync(p).sort()) walk(path.join(p, f));
     else if (/\.test\.ts$/.test(p)) out.push(p);
   };
-  for (const t of targets.length ? targets : ['test']) walk(path.resolve(ROOT, t));
+  for (const t of targets.length ? targets : ['test']) walk(path.resolve(ROOT, t), true);
   return out;
 }
 
 async function main() {
   const { kind, rest } = testServerKind(process.argv.slice(2));
-  const files = testFiles(rest.length || kind === 'dev' ? rest : CLUSTER_SUITES);
+  const files = testFiles(rest.length || kind === 'dev' ? rest : CLUSTER_SUITES, kind);
   const work = mkdtempSync(path.join(tmpdir(), 'mailer-test-'));
   // The embedded PostgreSQL runs as its own user when we are root: it must reach its data folder.
   chmodSync(work, 0o755);

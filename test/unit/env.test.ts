@@ -145,3 +145,17 @@ describe('parseDuration', () => {
     for (const text of ['', 'soon', '10', '1.5h', '-1h', 'h', '1w']) assert.equal(parseDuration(text), undefined, text);
   });
 });
+
+describe('loadEnv: TLS to a Temporal cluster', () => {
+  test('a private CA or a server name turns TLS on with those settings; a client certificate adds mTLS', () => {
+    assert.equal(loadEnv({}).temporal.tls, false);
+    assert.deepEqual(loadEnv({ TEMPORAL_TLS_CA_PATH: 'ca.pem' }).temporal.tls, { certPath: undefined, keyPath: undefined, caPath: 'ca.pem', serverName: undefined });
+    assert.deepEqual(loadEnv({ TEMPORAL_TLS_CERT_PATH: 'c.pem', TEMPORAL_TLS_KEY_PATH: 'c.key', TEMPORAL_TLS_CA_PATH: 'ca.pem', TEMPORAL_TLS_SERVER_NAME: 'temporal.internal' }).temporal.tls, {
+      certPath: 'c.pem',
+      keyPath: 'c.key',
+      caPath: 'ca.pem',
+      serverName: 'temporal.internal',
+    });
+    assert.throws(() => loadEnv({ TEMPORAL_TLS_CERT_PATH: 'c.pem' }), EnvError);
+  });
+});
