@@ -8,8 +8,10 @@ import type { Mailers } from '../src/mail/index.js';
 import { MailError } from '../src/mail/types.js';
 import type { ReminderStyle } from '../src/reminders/render.js';
 import type { DeliveryPlan, ProviderName, RenderedEmail, SweepSettings } from '../src/shared.js';
+import { checkSuppression, listHeaders, noteRejection, sendKind, type SuppressionDeps } from './suppression.js';
+import type { WebhookDeps } from './webhooks.js';
 
-export interface ActivityDeps {
+export interface ActivityDeps extends SuppressionDeps, WebhookDeps {
   mailers: Mailers;
   enhancer?: Enhancer;
   tasks?: TaskStore;
@@ -46,12 +48,17 @@ export async function sendThrough(deps: ActivityDeps, provider: ProviderName, em
   const ctx = Context.current();
   const mailer = deps.mailers[provider];
   if (!mailer) throw ApplicationFailure.nonRetryable(`provider ${provider} is not configured on this worker`, 'ProviderMissing');
+  // The suppression list first, for every kind of send: a suppressed address never reaches a provider.
+  const kind = sendKind();
+  await checkSuppression(deps, email.to, kind);
   try {
-    const receipt = await mailer.send({ from: deps.from[provider], ...email, html: email.html ?? textToHtml(email.text) });
+    const headers = listHeaders(deps, email.to, kind);
+    const receipt = await mailer.send({ from: deps.from[provider], ...email, html: email.html ?? textToHtml(email.text), ...(headers ? { headers } : {}) });
     ctx.metricMeter.createCounter('mailer_emails_sent', 'emails', 'Emails accepted by a provider').add(1, { provider, kind: ctx.info.workflowType ?? 'unknown' });
     return receipt;
   } catch (err) {
     const e = err instanceof MailError ? err : new MailError(String(err), 'SendError', false);
+    await noteRejection(deps, email.to, e);
     ctx.metricMeter
       .createCounter('mailer_emails_failed', 'attempts', 'Send attempts that failed, by provider and reason')
       .add(1, { provider, reason: e.type, permanent: String(e.permanent) });

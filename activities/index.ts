@@ -5,6 +5,7 @@ import { digestActivities } from './digests.js';
 import { enhanceActivities } from './enhance.js';
 import { reminderActivities } from './reminders.js';
 import { sendActivities } from './send.js';
+import { webhookActivities } from './webhooks.js';
 
 export type { ActivityDeps } from './deps.js';
 export type { SendEmailActivityInput, SendEmailActivityResult } from './send.js';
@@ -17,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
     ...enhanceActivities(deps),
     ...reminderActivities(deps),
     ...digestActivities(deps),
+    ...webhookActivities(deps),
   };
 }
 

@@ -5,6 +5,7 @@ import type { ReminderKey, TaskCursor } from '../src/db/tasks.js';
 import { MailError } from '../src/mail/types.js';
 import { renderReminder } from '../src/reminders/render.js';
 import { messageIdFor, reminderWorkflowId, type DueReminder, type SweepSettings } from '../src/shared.js';
+import { SuppressedError } from './suppression.js';
 import { eachLimited, heartbeating, requireTasks, sendThrough, type ActivityDeps } from './deps.js';
 
 export interface ReminderBatchInput {
@@ -27,6 +28,8 @@ export interface ReminderBatchResult {
   handOff: DueReminder[];
   /** Failed for good with no fallback: reported and left unmarked. */
   failures: { taskId: string; error: string }[];
+  /** On the suppression list: not sent, marked. */
+  suppressed?: number;
   next?: TaskCursor;
 }
 
@@ -71,6 +74,12 @@ export function reminderActivities(deps: ActivityDeps) {
             await sendThrough(deps, provider, { ...reminder.email, messageId });
           } catch (err) {
             if (!(err instanceof MailError)) throw err;
+            if (err instanceof SuppressedError) {
+              // Marked, so that no later sweep picks it again; it counts as handled, not sent.
+              result.suppressed = (result.suppressed ?? 0) + 1;
+              await store.markNotified(taskId, dueAt, messageId).catch(() => result.unmarked.push({ taskId, dueAt, messageId }));
+              return;
+            }
             if (err.permanent && !deps.plan.fallback) result.failures.push({ taskId, error: err.message });
             else result.handOff.push(reminder);
             return;

@@ -1,6 +1,7 @@
 // The single-message path's activities: the delivery plan and one send attempt.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { MailError } from '../src/mail/types.js';
+import { suppressionDetail } from './suppression.js';
 import type { DeliveryPlan, ProviderName } from '../src/shared.js';
 import { heartbeating, sendThrough, type ActivityDeps } from './deps.js';
 
@@ -37,7 +38,7 @@ export function sendActivities(deps: ActivityDeps) {
       } catch (err) {
         if (!(err instanceof MailError)) throw err;
         // The attempt travels with the failure: the workflow reports it after retries end.
-        throw ApplicationFailure.create({ message: err.message, type: err.type, nonRetryable: err.permanent, details: [{ attempt }] });
+        throw ApplicationFailure.create({ message: err.message, type: err.type, nonRetryable: err.permanent, details: [{ attempt, ...suppressionDetail(err) }] });
       }
     },
   };

@@ -105,6 +105,17 @@ export const envSchema = z.object({
   REMINDER_TIME_ZONE: z.string().default('UTC'),
   REMINDER_LINK_BASE_URL: optionalText.pipe(z.union([z.undefined(), url])),
 
+  SES_EVENTS_TOPIC_ARNS: optionalText,
+  SNS_CERT_CA_FILE: optionalText,
+  SNS_CERT_CONNECT_TO: optionalText,
+  SUPPRESS_AFTER_SOFT_BOUNCES: int(1, 1000).default(3),
+  PUBLIC_BASE_URL: optionalText.pipe(z.union([z.undefined(), url])),
+  UNSUBSCRIBE_SECRET: optionalText,
+  WEBHOOK_URL: optionalText.pipe(z.union([z.undefined(), url])),
+  WEBHOOK_SECRET: optionalText,
+  WEBHOOK_RETRY_WINDOW: duration.default(3 * 86_400_000),
+  WEBHOOK_RETRY_INITIAL: duration.default(10_000),
+
   MAILCATCHER_SMTP_PORT: int(1, 65535).default(1025),
   MAILCATCHER_HTTP_PORT: int(1, 65535).default(1080),
 });

@@ -62,6 +62,14 @@ export interface Config {
     linkBaseUrl?: string;
   };
   mailcatcher: { smtpPort: number; httpPort: number };
+  events: {
+    topicArns: string[];
+    /** Test-only: a private CA and a local address for SNS certificates (NODE_ENV=test). */
+    certTest: { caFile?: string; connectTo?: string };
+    softBounceLimit: number;
+  };
+  unsubscribe?: { secret: string; baseUrl: string };
+  webhook?: { url: string; secret: string; retryWindowMs: number; retryInitialMs: number };
 }
 
 export class EnvError extends Error {
@@ -107,6 +115,14 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
   const provider = e.MAIL_PROVIDER ?? (e.AWS_SES_REGION_ENDPOINT || (e.AWS_ACCESS_KEY_ID && !e.SMTP_SERVER) ? 'ses' : 'smtp');
   const fallback = e.MAIL_FALLBACK_PROVIDER === 'none' ? undefined : e.MAIL_FALLBACK_PROVIDER;
   if (fallback === provider) problems.push(`MAIL_FALLBACK_PROVIDER: must differ from the primary provider (${provider})`);
+  if ((e.SNS_CERT_CA_FILE || e.SNS_CERT_CONNECT_TO) && e.NODE_ENV !== 'test')
+    problems.push('SNS_CERT_CA_FILE: SNS_CERT_CA_FILE and SNS_CERT_CONNECT_TO are test-only (NODE_ENV=test)');
+  if (e.SNS_CERT_CONNECT_TO && !/^[^:\s]+:\d+$/.test(e.SNS_CERT_CONNECT_TO)) problems.push('SNS_CERT_CONNECT_TO: must be host:port');
+  if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET) problems.push('WEBHOOK_SECRET: must be set with WEBHOOK_URL');
+  if (e.WEBHOOK_SECRET && !/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/.test(e.WEBHOOK_SECRET)) problems.push('WEBHOOK_SECRET: must be whsec_ followed by at least 24 bytes in base64');
+  if (e.UNSUBSCRIBE_SECRET && e.UNSUBSCRIBE_SECRET.length < 32) problems.push('UNSUBSCRIBE_SECRET: must be at least 32 characters');
+  if (e.UNSUBSCRIBE_SECRET && !e.PUBLIC_BASE_URL) problems.push('PUBLIC_BASE_URL: must be set with UNSUBSCRIBE_SECRET (unsubscribe links point there)');
+  if (e.PUBLIC_BASE_URL && !e.PUBLIC_BASE_URL.startsWith('https://')) problems.push('PUBLIC_BASE_URL: must be an https URL (RFC 8058 one-click unsubscribe)');
   if (problems.length) throw new EnvError(problems);
 
   return {
@@ -178,6 +194,16 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
       linkBaseUrl: e.REMINDER_LINK_BASE_URL,
     },
     mailcatcher: { smtpPort: e.MAILCATCHER_SMTP_PORT, httpPort: e.MAILCATCHER_HTTP_PORT },
+    events: {
+      topicArns: list(e.SES_EVENTS_TOPIC_ARNS),
+      certTest: { caFile: e.SNS_CERT_CA_FILE, connectTo: e.SNS_CERT_CONNECT_TO },
+      softBounceLimit: e.SUPPRESS_AFTER_SOFT_BOUNCES,
+    },
+    unsubscribe: e.UNSUBSCRIBE_SECRET && e.PUBLIC_BASE_URL ? { secret: e.UNSUBSCRIBE_SECRET, baseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, '') } : undefined,
+    webhook:
+      e.WEBHOOK_URL && e.WEBHOOK_SECRET
+        ? { url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET, retryWindowMs: e.WEBHOOK_RETRY_WINDOW, retryInitialMs: e.WEBHOOK_RETRY_INITIAL }
+        : undefined,
   };
 }
 

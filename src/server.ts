@@ -5,12 +5,18 @@ import { loadEnvOrExit } from './env.js';
 import { createUtf8Check } from './mail/utf8-support.js';
 import { createLogger } from './logger.js';
 import { createLazyClient } from './temporal.js';
+import { buildDeliveryDeps } from './api/delivery-deps.js';
+import { createSql } from './db/client.js';
+import { migrate } from './db/migrate.js';
 
 async function main() {
   const config = loadEnvOrExit();
   const logger = createLogger(config.logLevel, 'api', config.logFormat);
   const { client, connection } = createLazyClient(config);
   const timeout = config.http.temporalTimeoutMs;
+  // With a database the API also takes SES events, keeps the suppression list and unsubscribes.
+  const sql = config.databaseUrl ? createSql(config.databaseUrl) : undefined;
+  if (sql) await migrate(sql);
   const app = createApp({
     emails: createEmailGateway(client, config.temporal.taskQueue, timeout),
     checkTemporal: async () => {
@@ -20,6 +26,7 @@ async function main() {
     maxBodyBytes: config.http.maxBodyBytes,
     security: config.security,
     utf8LocalParts: createUtf8Check(config),
+    delivery: sql ? buildDeliveryDeps(config, sql, client) : undefined,
   });
   const server = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, (info) =>
     logger.info({ port: info.port, temporal: config.temporal.address, taskQueue: config.temporal.taskQueue }, 'API listening'),
@@ -29,7 +36,7 @@ async function main() {
     if (stopping) return; // a second signal (Ctrl-C relayed by npm, then the stack's SIGTERM) changes nothing
     stopping = true;
     logger.info('API stopping');
-    server.close(() => void connection.close().finally(() => process.exit(0)));
+    server.close(() => void Promise.all([connection.close(), sql?.end({ timeout: 5 })]).finally(() => process.exit(0)));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -1,5 +1,6 @@
 // Names and types shared by the API, the worker and the workflows. Workflow code imports this
 // file, so it must stay free of I/O and of Node-only modules.
+import type { WebhookRetry } from './webhooks/types.js';
 
 export const SCHEDULE_ID = 'due-task-sweep';
 export const MESSAGE_ID_PREFIX = 'message-';
@@ -64,6 +65,8 @@ export interface DeliveryPlan {
   sendTaskQueues?: Partial<Record<ProviderName, string>>;
   /** Whether the namespace has the Mail* search attributes (upserting unknown ones fails a workflow). */
   searchAttributes?: boolean;
+  /** WEBHOOK_URL is set: state changes are announced, with these retries. */
+  webhooks?: WebhookRetry;
 }
 
 export interface RenderedEmail {
@@ -73,7 +76,7 @@ export interface RenderedEmail {
   html?: string;
 }
 
-export type EmailState = 'queued' | 'scheduled' | 'enhancing' | 'sending' | 'sent' | 'failed' | 'cancelled';
+export type EmailState = 'queued' | 'scheduled' | 'enhancing' | 'sending' | 'sent' | 'failed' | 'cancelled' | 'suppressed';
 export type ProviderName = 'smtp' | 'ses';
 
 export interface SendEmailInput {
@@ -123,6 +126,8 @@ export interface EmailStatus {
   lastError?: string;
   error?: { message: string; type?: string };
   sentAt?: string;
+  /** State `suppressed`: why the address is on the suppression list. */
+  suppression?: { reason: string; since?: string };
 }
 
 /** A due task as the sweep reads it, with what the reminder needs. */
@@ -202,4 +207,7 @@ export interface DigestInput {
 
 export type DigestOutcome = { taskIds: string[]; messageId?: string; marked: number };
 
-export type ReminderOutcome = { outcome: 'sent'; messageId: string; marked: boolean } | { outcome: 'failed'; error: string };
+export type ReminderOutcome =
+  | { outcome: 'sent'; messageId: string; marked: boolean }
+  | { outcome: 'failed'; error: string }
+  | { outcome: 'suppressed'; reason?: string; marked: boolean };

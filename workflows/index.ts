@@ -3,3 +3,4 @@ export { SendEmailWorkflow } from './send-email.js';
 export { TaskReminderWorkflow } from './reminder.js';
 export { DueTaskSweepWorkflow } from './sweep.js';
 export { OwnerDigestWorkflow } from './digest.js';
+export { WebhookDeliveryWorkflow, ConfirmSnsSubscriptionWorkflow, MirrorSesSuppressionWorkflow } from './events.js';

@@ -1,10 +1,11 @@
-import { ApplicationFailure, condition, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { messageIdFor, recipientDomain, type EmailStatus, type SendEmailInput } from '../src/shared.js';
 import { deliver } from './deliver.js';
 import { cancelSignal, cancelUpdate, statusQuery } from './definitions.js';
 import { attemptsOf, rootFailure } from './failures.js';
 import { tag, taggedAtStart } from './search.js';
+import { announce, SUPPRESSION_PATCH } from './announce.js';
 
 const { planDelivery } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds' });
 const CANCELLABLE = new Set(['queued', 'scheduled', 'enhancing']);
@@ -52,6 +53,7 @@ export async function SendEmailWorkflow(input: SendEmailInput): Promise<EmailSta
   }
   if (cancelled) {
     tag(plan, { MailOutcome: 'cancelled' });
+    await announce(plan, 'email.cancelled', webhookData(status));
     return status;
   }
 
@@ -75,6 +77,7 @@ export async function SendEmailWorkflow(input: SendEmailInput): Promise<EmailSta
   }
   if (cancelled) {
     tag(plan, { MailOutcome: 'cancelled' });
+    await announce(plan, 'email.cancelled', webhookData(status));
     return status;
   }
 
@@ -83,9 +86,19 @@ export async function SendEmailWorkflow(input: SendEmailInput): Promise<EmailSta
     const result = await deliver(plan, { to: input.to, subject: input.subject, text: input.text, html });
     Object.assign(status, result, { state: 'sent', sentAt: new Date().toISOString() });
     tag(plan, { MailProvider: result.provider, MailOutcome: 'sent' });
+    await announce(plan, 'email.sent', webhookData(status));
     return status;
   } catch (err) {
     const failure = rootFailure(err);
+    if (failure.type === 'Suppressed' && patched(SUPPRESSION_PATCH)) {
+      // Not sent and never retried: the address is on the suppression list. The workflow completes.
+      const found = (failure.details?.[0] as { suppression?: { reason: string; createdAt?: string } } | undefined)?.suppression;
+      delete status.lastError;
+      Object.assign(status, { state: 'suppressed', error: { message: failure.message, type: 'Suppressed' }, suppression: { reason: found?.reason ?? 'unknown', since: found?.createdAt } });
+      tag(plan, { MailOutcome: 'suppressed' });
+      await announce(plan, 'email.suppressed', webhookData(status));
+      return status;
+    }
     const primaryFailure = (failure.details?.[0] as { primaryFailure?: EmailStatus['primaryFailure'] } | undefined)?.primaryFailure;
     Object.assign(status, {
       state: 'failed',
@@ -94,7 +107,22 @@ export async function SendEmailWorkflow(input: SendEmailInput): Promise<EmailSta
       ...(primaryFailure ? { primaryFailure } : {}),
     });
     tag(plan, { MailProvider: plan.fallback ?? plan.primary, MailOutcome: 'failed' });
+    await announce(plan, 'email.failed', webhookData(status));
     // Failing the workflow shows the email as Failed in the Web UI; details keep the full status.
     throw ApplicationFailure.create({ message: failure.message, type: 'EmailFailed', nonRetryable: true, details: [status] });
   }
+}
+
+/** What a webhook says about an email: its id, Message-ID, recipient and outcome, never its content. */
+function webhookData(s: EmailStatus): Record<string, unknown> {
+  return {
+    email_id: s.id,
+    message_id: s.messageId || null,
+    to: s.to,
+    state: s.state,
+    provider: s.provider ?? null,
+    provider_message_id: s.providerMessageId ?? null,
+    ...(s.error ? { error: s.error } : {}),
+    ...(s.suppression ? { suppression: s.suppression } : {}),
+  };
 }

@@ -14,6 +14,25 @@ import { healthRoutes } from './routes/health.js';
 import { batchRoutes } from './routes/batch.js';
 import { messagesRoutes } from './routes/messages.js';
 import { apiKeyAuth, rateLimit, type SecurityOptions } from './security.js';
+import type { EventStore } from '../db/events.js';
+import type { SuppressionStore } from '../db/suppressions.js';
+import { deliveryOf } from '../events/delivery.js';
+import type { SnsVerifier } from '../events/sns-verify.js';
+import { registerDeliveryMetrics } from './delivery-metrics.js';
+import type { EventEffects } from './effects.js';
+import { sesEventRoutes } from './routes/ses-events.js';
+import { suppressionRoutes } from './routes/suppressions.js';
+import { unsubscribeRoutes } from './routes/unsubscribe.js';
+
+/** Delivery truth (issue 11): needs the database. */
+export interface DeliveryDeps {
+  events: EventStore;
+  suppressions: SuppressionStore;
+  verify: SnsVerifier;
+  effects: EventEffects;
+  softBounceLimit: number;
+  unsubscribeSecret?: string;
+}
 
 export interface AppDeps {
   emails: EmailGateway;
@@ -23,6 +42,7 @@ export interface AppDeps {
   security?: SecurityOptions;
   /** Whether the providers can send to a local part beyond ASCII; absent: such addresses get 400. */
   utf8LocalParts?: Utf8Check;
+  delivery?: DeliveryDeps;
 }
 
 export function createApp(deps: AppDeps) {
@@ -58,7 +78,15 @@ export function createApp(deps: AppDeps) {
   app.route('/', healthRoutes(deps.checkTemporal));
   const accepted = (duplicate: boolean) => metrics.emailsAccepted.inc({ duplicate: String(duplicate) });
   const rules = { allowlist: security.recipientAllowlist, utf8LocalParts: deps.utf8LocalParts };
-  app.route('/message', messagesRoutes(deps.emails, rules, accepted));
+  const d = deps.delivery;
+  const deliveryFor = d ? async (s: { messageId: string; providerMessageId?: string }) => deliveryOf(await d.events.forEmail({ messageId: s.messageId || undefined, sesMessageId: s.providerMessageId })) : undefined;
+  app.route('/message', messagesRoutes(deps.emails, rules, accepted, deliveryFor));
+  if (d) {
+    const counted = registerDeliveryMetrics(metrics.registry, d.events, d.suppressions);
+    app.route('/events', sesEventRoutes({ verify: d.verify, store: d.events, effects: d.effects, softBounceLimit: d.softBounceLimit, logger: deps.logger, ...counted }));
+    app.route('/suppressions', suppressionRoutes(d.suppressions, (address, reason) => (reason === 'bounce' || reason === 'complaint' ? d.effects.mirrorSuppression(address, reason) : Promise.resolve())));
+    if (d.unsubscribeSecret) app.route('/unsubscribe', unsubscribeRoutes(d.unsubscribeSecret, d.suppressions));
+  }
   app.route('/messages', batchRoutes(deps.emails, rules, accepted));
   app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
   registerOpenApi(app);

@@ -18,5 +18,6 @@ export function presentStatus(s: EmailStatus) {
     last_error: s.lastError ?? null,
     error: s.error ?? null,
     sent_at: s.sentAt ?? null,
+    ...(s.suppression ? { suppression: s.suppression } : {}),
   };
 }

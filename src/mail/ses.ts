@@ -61,6 +61,7 @@ export class SesMailer implements Mailer {
       text: email.text,
       html: email.html,
       messageId: email.messageId,
+      headers: email.headers,
     })
       .compile()
       .build();

@@ -8,6 +8,8 @@ export interface OutgoingEmail {
   html: string;
   /** RFC 5322 Message-ID, angle brackets included; derived from the workflow id. */
   messageId: string;
+  /** Extra headers (List-Unsubscribe on reminders and digests). */
+  headers?: Record<string, string>;
 }
 
 export interface SendReceipt {

@@ -2,6 +2,7 @@ import type { ActivityDeps } from '../../activities/index.js';
 import { createSql, type Sql } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
 import { createTaskStore } from '../db/tasks.js';
+import { buildDeliveryDeps } from './delivery-deps.js';
 import { ExchangeLog } from '../enhance/exchange-log.js';
 import { GeminiEnhancer } from '../enhance/gemini.js';
 import type { Config } from '../env.js';
@@ -37,7 +38,9 @@ export async function buildWorkerResources(config: Config, opts: { searchAttribu
       )
     : undefined;
   const store = sql ? createTaskStore(sql) : undefined;
+  const delivery = buildDeliveryDeps(config, sql);
   const deps: ActivityDeps = {
+    ...delivery.deps,
     mailers,
     enhancer,
     tasks: store,
@@ -53,6 +56,7 @@ export async function buildWorkerResources(config: Config, opts: { searchAttribu
       geminiMaxAttempts: config.gemini.maxAttempts,
       geminiTimeoutMs: config.gemini.timeoutMs,
       searchAttributes: opts.searchAttributes ?? false,
+      webhooks: delivery.webhooks,
       sendTaskQueues: Object.fromEntries(pacedProviders(config).map((p) => [p, sendTaskQueue(config.temporal.taskQueue, p)])),
     },
     reminders: { timeZone: config.sweep.timeZone, linkBaseUrl: config.sweep.linkBaseUrl },
@@ -62,6 +66,7 @@ export async function buildWorkerResources(config: Config, opts: { searchAttribu
     deps,
     async close() {
       await closeMailers(mailers);
+      delivery.close();
       await sql?.end({ timeout: 5 });
     },
   };

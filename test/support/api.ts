@@ -1,13 +1,13 @@
 import { after, before } from 'node:test';
 import type { Client } from '@temporalio/client';
 import pino from 'pino';
-import { createApp } from '../../src/api/app.js';
+import { createApp, type AppDeps } from '../../src/api/app.js';
 import { createEmailGateway } from '../../src/api/emails.js';
 import type { Config } from '../../src/env.js';
 import { createUtf8Check } from '../../src/mail/utf8-support.js';
 
 /** The real Hono app over a real Temporal client, called in-process with app.request(). */
-export function buildApp(config: Config, client: Client) {
+export function buildApp(config: Config, client: Client, extra: Partial<AppDeps> = {}) {
   return createApp({
     emails: createEmailGateway(client, config.temporal.taskQueue, config.http.temporalTimeoutMs),
     checkTemporal: async () => {
@@ -17,6 +17,7 @@ export function buildApp(config: Config, client: Client) {
     maxBodyBytes: config.http.maxBodyBytes,
     security: config.security,
     utf8LocalParts: createUtf8Check(config),
+    ...extra,
   });
 }
 

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
-import { IDEMPOTENCY_KEY_PATTERN } from '../../shared.js';
+import type { Delivery } from '../../events/delivery.js';
+import { IDEMPOTENCY_KEY_PATTERN, type EmailStatus } from '../../shared.js';
 import type { EmailGateway } from '../emails.js';
 import { ApiError, invalid } from '../errors.js';
 import { presentStatus } from '../present.js';
@@ -22,7 +23,12 @@ function emailId(raw: string): string {
   return raw;
 }
 
-export function messagesRoutes(emails: EmailGateway, rules: RecipientRules = { allowlist: [] }, onAccepted: (duplicate: boolean) => void = () => {}) {
+export function messagesRoutes(
+  emails: EmailGateway,
+  rules: RecipientRules = { allowlist: [] },
+  onAccepted: (duplicate: boolean) => void = () => {},
+  deliveryFor?: (s: EmailStatus) => Promise<Delivery>,
+) {
   return new Hono()
     .post('/', async (c) => {
       const key = idempotencyKey(c.req.raw);
@@ -43,7 +49,11 @@ export function messagesRoutes(emails: EmailGateway, rules: RecipientRules = { a
         202,
       );
     })
-    .get('/:id', async (c) => c.json(presentStatus(await emails.status(emailId(c.req.param('id'))))))
+    .get('/:id', async (c) => {
+      const status = await emails.status(emailId(c.req.param('id')));
+      // What happened after the provider said yes, from the SES events recorded for this email.
+      return c.json({ ...presentStatus(status), ...(deliveryFor ? { delivery: await deliveryFor(status) } : {}) });
+    })
     .delete('/:id', async (c) => {
       const { status, requested } = await emails.cancel(emailId(c.req.param('id')));
       // 202: no worker is polling right now; Temporal holds the cancellation until one does.

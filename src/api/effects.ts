@@ -1,0 +1,31 @@
+// What the API starts in Temporal after an SNS message is recorded: each effect a workflow with an id
+// derived from what caused it, so a redelivered SNS message or a retried request starts nothing twice.
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { webhookWorkflowId, type WebhookEvent, type WebhookRetry } from '../webhooks/types.js';
+
+export interface EventEffects {
+  confirmSubscription(input: { messageId: string; subscribeUrl: string; topicArn: string }): Promise<void>;
+  webhook(event: WebhookEvent): Promise<void>;
+  mirrorSuppression(address: string, reason: 'bounce' | 'complaint'): Promise<void>;
+}
+
+export function createEventEffects(client: Client, opts: { taskQueue: string; webhooks?: WebhookRetry; sesMirror: boolean; timeoutMs: number }): EventEffects {
+  async function start(type: string, workflowId: string, args: unknown[]) {
+    try {
+      await client.withDeadline(Date.now() + opts.timeoutMs, () =>
+        client.workflow.start(type, { workflowId, taskQueue: opts.taskQueue, args, workflowIdReusePolicy: 'REJECT_DUPLICATE' }),
+      );
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  }
+  return {
+    confirmSubscription: ({ messageId, subscribeUrl, topicArn }) => start('ConfirmSnsSubscriptionWorkflow', `sns-confirm-${messageId}`, [{ subscribeUrl, topicArn }]),
+    async webhook(event) {
+      if (opts.webhooks) await start('WebhookDeliveryWorkflow', webhookWorkflowId(event.id), [{ event, retry: opts.webhooks }]);
+    },
+    async mirrorSuppression(address, reason) {
+      if (opts.sesMirror) await start('MirrorSesSuppressionWorkflow', `ses-suppression-${address}-${reason}`, [{ address, reason }]);
+    },
+  };
+}

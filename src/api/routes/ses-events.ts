@@ -1,0 +1,82 @@
+import { Hono } from 'hono';
+import type { Logger } from 'pino';
+import type { EventStore } from '../../db/events.js';
+import { parseSesEvent, SesEventError, type SesEvent } from '../../events/ses-event.js';
+import { SnsRefused, type SnsMessage, type SnsVerifier } from '../../events/sns-verify.js';
+import type { WebhookEvent, WebhookEventType } from '../../webhooks/types.js';
+import type { EventEffects } from '../effects.js';
+import { ApiError } from '../errors.js';
+
+export interface SesEventsDeps {
+  verify: SnsVerifier;
+  store: EventStore;
+  effects: EventEffects;
+  softBounceLimit: number;
+  logger: Logger;
+  onEvent?: (type: string) => void;
+  onSuppressed?: (reason: string) => void;
+}
+
+const WEBHOOK_TYPE: Record<SesEvent['type'], WebhookEventType | undefined> = {
+  send: undefined, // email.sent comes from the workflow, when the provider accepted it
+  delivery: 'email.delivered',
+  bounce: 'email.bounced',
+  complaint: 'email.complained',
+  reject: 'email.rejected',
+  delivery_delay: 'email.delayed',
+  rendering_failure: 'email.rejected',
+};
+
+function webhookFor(msg: SnsMessage, e: SesEvent): WebhookEvent | undefined {
+  const type = WEBHOOK_TYPE[e.type];
+  if (!type) return undefined;
+  return {
+    id: `sns-${msg.MessageId}`,
+    type,
+    timestamp: e.occurredAt,
+    data: { message_id: e.messageId ?? null, provider_message_id: e.sesMessageId ?? null, recipients: e.recipients, bounce_type: e.bounceType ?? null, bounce_sub_type: e.bounceSubType ?? null, ...e.detail },
+  };
+}
+
+/**
+ * POST /events/ses: an Amazon SNS HTTP(S) subscription endpoint. The message is verified (shape,
+ * topic, signature) before anything else; a refused one records nothing.
+ */
+export function sesEventRoutes(deps: SesEventsDeps) {
+  return new Hono().post('/ses', async (c) => {
+    let msg: SnsMessage;
+    try {
+      msg = await deps.verify(await c.req.text());
+    } catch (err) {
+      if (!(err instanceof SnsRefused)) throw err;
+      deps.logger.warn({ requestId: c.get('requestId'), code: err.code, field: err.field }, 'SNS message refused');
+      throw new ApiError(err.status, err.code, err.message, [{ field: err.field, reason: err.message }]);
+    }
+    const envelope = { messageId: msg.MessageId, topicArn: msg.TopicArn, type: msg.Type };
+    if (msg.Type !== 'Notification') {
+      const { recorded } = await deps.store.record(envelope, undefined, { softBounceLimit: deps.softBounceLimit });
+      if (msg.Type === 'SubscriptionConfirmation') await deps.effects.confirmSubscription({ messageId: msg.MessageId, subscribeUrl: msg.SubscribeURL!, topicArn: msg.TopicArn });
+      else deps.logger.info({ topicArn: msg.TopicArn }, 'SNS unsubscribe confirmation received');
+      return c.json({ status: recorded ? 'recorded' : 'duplicate', type: msg.Type });
+    }
+    let event: SesEvent;
+    try {
+      event = parseSesEvent(msg.Message);
+    } catch (err) {
+      if (!(err instanceof SesEventError)) throw err;
+      throw new ApiError(400, 'invalid_event', `The SES event was not understood: ${err.message}`, [{ field: 'Message', reason: err.message }]);
+    }
+    const outcome = await deps.store.record(envelope, event, { softBounceLimit: deps.softBounceLimit });
+    if (outcome.recorded) {
+      deps.onEvent?.(event.type);
+      for (const s of outcome.suppressed) {
+        deps.onSuppressed?.(s.reason);
+        if (s.reason === 'bounce' || s.reason === 'complaint' || s.reason === 'soft_bounce') await deps.effects.mirrorSuppression(s.address, s.reason === 'complaint' ? 'complaint' : 'bounce');
+      }
+    }
+    // Started on a redelivery too (SNS retries when our answer was lost): the id makes it once-only.
+    const hook = webhookFor(msg, event);
+    if (hook) await deps.effects.webhook(hook);
+    return c.json({ status: outcome.recorded ? 'recorded' : 'duplicate', type: event.type, suppressed: outcome.suppressed.map((s) => s.address) });
+  });
+}
