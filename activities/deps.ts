@@ -1,6 +1,7 @@
 // What every activity file is built from: the worker's injected clients and settings, and the helpers
 // they share (one send through a provider, counted in metrics; heartbeats; bounded concurrency).
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { SendLedger } from '../src/db/ledger.js';
 import type { DigestStore, TaskStore } from '../src/db/tasks.js';
 import { textToHtml } from '../src/enhance/html.js';
 import type { Enhancer } from '../src/enhance/types.js';
@@ -16,6 +17,8 @@ export interface ActivityDeps extends SuppressionDeps, WebhookDeps {
   enhancer?: Enhancer;
   tasks?: TaskStore;
   digests?: DigestStore;
+  /** Absent without a database: then a retry after a lost completion may send again. */
+  ledger?: SendLedger;
   plan: Omit<DeliveryPlan, 'enhancerAvailable'>;
   from: Record<ProviderName, string>;
   reminders: ReminderStyle;
@@ -64,6 +67,25 @@ export async function sendThrough(deps: ActivityDeps, provider: ProviderName, em
       .add(1, { provider, reason: e.type, permanent: String(e.permanent) });
     throw e;
   }
+}
+
+/**
+ * One send that checks the send ledger first: a Message-ID on record (a retry after a crash that
+ * lost the completion) returns the recorded answer without sending. The provider's answer is
+ * recorded right after it arrives; a failed record does not fail the send (the email went out).
+ */
+export async function sendRecorded(deps: ActivityDeps, provider: ProviderName, email: RenderedEmail & { messageId: string }) {
+  const known = await deps.ledger?.find(email.messageId);
+  if (known) return { provider: known.provider, providerMessageId: known.providerMessageId, recorded: true };
+  const receipt = await sendThrough(deps, provider, email);
+  await recordSend(deps, { messageId: email.messageId, provider, providerMessageId: receipt.providerMessageId });
+  return { provider, providerMessageId: receipt.providerMessageId, recorded: false };
+}
+
+export async function recordSend(deps: ActivityDeps, entry: { messageId: string; provider: ProviderName; providerMessageId?: string }): Promise<void> {
+  await deps.ledger?.record(entry).catch((err: unknown) => {
+    Context.current().log.warn('the send ledger did not record an accepted email', { messageId: entry.messageId, error: String(err) });
+  });
 }
 
 /** Heartbeats let Temporal notice a dead worker in seconds instead of at the start-to-close timeout. */

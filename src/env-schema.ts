@@ -61,8 +61,11 @@ export const envSchema = z.object({
   TEMPORAL_UI_PORT: int(1, 65535).default(8233),
   WORKFLOW_BUNDLE_PATH: optionalText,
   WORKER_METRICS_PORT: int(0, 65535).default(9464),
+  WORKER_MAX_CACHED_WORKFLOWS: int(2, 100_000).default(250),
+  WORKER_HEAP_LIMIT_MB: int(0, 65_536).default(0),
 
   DATABASE_URL: optionalText.pipe(z.union([z.undefined(), url])),
+  SEND_LEDGER_RETENTION: duration.default(7 * 86_400_000),
   DATA_DIR: z.string().default('.data'),
   EMBEDDED_POSTGRES_PORT: int(1, 65535).default(5433),
 

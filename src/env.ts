@@ -24,8 +24,12 @@ export interface Config {
     workflowBundlePath?: string;
     /** Prometheus endpoint of the worker (Temporal runtime metrics and ours); 0: off. */
     workerMetricsPort: number;
+    /** The worker's memory bounds: workflows cached between tasks, V8 old-space limit (0: Node's). */
+    workerMemory: { maxCachedWorkflows: number; heapLimitMb: number };
   };
   databaseUrl?: string;
+  /** Retention of the send ledger and of batch message rows. */
+  sendLedgerRetentionMs: number;
   dataDir: string;
   embeddedPostgresPort: number;
   mail: {
@@ -144,8 +148,10 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
       uiPort: e.TEMPORAL_UI_PORT,
       workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
       workerMetricsPort: e.WORKER_METRICS_PORT,
+      workerMemory: { maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS, heapLimitMb: e.WORKER_HEAP_LIMIT_MB },
     },
     databaseUrl: e.DATABASE_URL,
+    sendLedgerRetentionMs: e.SEND_LEDGER_RETENTION,
     dataDir: e.DATA_DIR,
     embeddedPostgresPort: e.EMBEDDED_POSTGRES_PORT,
     mail: {

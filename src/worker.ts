@@ -5,12 +5,14 @@ import { ensureDueTaskSweepSchedule } from './schedule.js';
 import { connectOrExplain } from './temporal.js';
 import { connectWorker, createSendWorkers, createWorker } from './worker/create.js';
 import { buildWorkerResources } from './worker/deps.js';
+import { applyHeapLimit } from './worker/heap.js';
 import { installRuntime } from './worker/runtime.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 
 async function main() {
   const config = loadEnvOrExit();
   const logger = createLogger(config.logLevel, 'worker', config.logFormat);
+  applyHeapLimit(config.temporal.workerMemory.heapLimitMb, logger);
   installRuntime(logger, config.temporal.workerMetricsPort);
   const clientConnection = await connectOrExplain(config.temporal);
   const searchAttributes = await ensureSearchAttributes(clientConnection, config.temporal.namespace, logger);

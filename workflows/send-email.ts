@@ -1,13 +1,19 @@
-import { ApplicationFailure, condition, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { messageIdFor, recipientDomain, type EmailStatus, type SendEmailInput } from '../src/shared.js';
-import { deliver } from './deliver.js';
+import { messageIdFor, recipientDomain, type DeliveryPlan, type EmailStatus, type SendEmailInput } from '../src/shared.js';
+import { deliver, type PriorAttempt } from './deliver.js';
 import { cancelSignal, cancelUpdate, statusQuery } from './definitions.js';
 import { attemptsOf, rootFailure } from './failures.js';
 import { tag, taggedAtStart } from './search.js';
 import { announce, SUPPRESSION_PATCH } from './announce.js';
 
 const { planDelivery } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds' });
+// One try, no local retries: a failure goes to the regular activity, whose retries the server keeps.
+// A worker that dies mid-send is noticed at the workflow task timeout (10 s, like the heartbeat's),
+// and the retried task finds the send in the ledger if the provider had accepted it.
+const { firstSendAttempt } = proxyLocalActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 1 } });
+/** patched() id of the single path's first attempt as a local activity (issue 12). */
+export const FIRST_ATTEMPT_PATCH = 'send-first-attempt-local';
 const CANCELLABLE = new Set(['queued', 'scheduled', 'enhancing']);
 
 export async function SendEmailWorkflow(input: SendEmailInput): Promise<EmailStatus> {
@@ -41,6 +47,9 @@ export async function SendEmailWorkflow(input: SendEmailInput): Promise<EmailSta
       },
     },
   );
+
+  // An email due now with nothing to enhance: the first attempt runs in the first workflow task.
+  if (!input.sendAt && !(input.enhance && !input.html) && patched(FIRST_ATTEMPT_PATCH)) return sendNow(input, status);
 
   const plan = await planDelivery();
   status.messageId = messageIdFor(id, plan.messageIdDomain);
@@ -81,9 +90,52 @@ export async function SendEmailWorkflow(input: SendEmailInput): Promise<EmailSta
     return status;
   }
 
+  return send(plan, { ...input, html }, status);
+}
+
+/** The nonRetryable flag of a local activity's failure: a permanent provider error. */
+function permanent(err: unknown): boolean {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof ApplicationFailure && cause.nonRetryable === true;
+}
+
+async function sendNow(input: SendEmailInput, status: EmailStatus): Promise<EmailStatus> {
+  const id = status.id;
+  status.state = 'sending';
+  const email = { to: input.to, subject: input.subject, text: input.text, html: input.html };
+  let plan: DeliveryPlan;
+  let prior: PriorAttempt | undefined;
+  try {
+    const first = await firstSendAttempt({ workflowId: id, ...email });
+    plan = first.plan;
+    status.messageId = first.messageId;
+    if (!taggedAtStart('MailKind')) tag(plan, { MailKind: 'message', MailRecipientDomain: recipientDomain(input.to) });
+    if (first.sent) {
+      const { provider, providerMessageId, messageId, attempt } = first.sent;
+      Object.assign(status, { provider, providerMessageId, messageId, attempts: attempt, state: 'sent', sentAt: new Date().toISOString() });
+      tag(plan, { MailProvider: provider, MailOutcome: 'sent' });
+      await announce(plan, 'email.sent', webhookData(status));
+      return status;
+    }
+  } catch (err) {
+    const details = rootFailure(err).details?.[0] as { plan?: DeliveryPlan } | undefined;
+    plan = details?.plan ?? (await planDelivery());
+    status.messageId = messageIdFor(id, plan.messageIdDomain);
+    status.attempts = 1;
+    status.lastError = rootFailure(err).message;
+    if (!taggedAtStart('MailKind')) tag(plan, { MailKind: 'message', MailRecipientDomain: recipientDomain(input.to) });
+    // Without a plan in the failure, nothing was sent: the regular activity makes every attempt.
+    if (details?.plan) prior = { error: err, permanent: permanent(err) };
+  }
+  return send(plan, email, status, prior);
+}
+
+async function send(plan: DeliveryPlan, email: Omit<SendEmailInput, 'enhance' | 'sendAt'>, status: EmailStatus, prior?: PriorAttempt): Promise<EmailStatus> {
+  const input = email;
   status.state = 'sending';
   try {
-    const result = await deliver(plan, { to: input.to, subject: input.subject, text: input.text, html });
+    const result = await deliver(plan, { to: input.to, subject: input.subject, text: input.text, html: input.html }, undefined, prior);
+    delete status.lastError;
     Object.assign(status, result, { state: 'sent', sentAt: new Date().toISOString() });
     tag(plan, { MailProvider: result.provider, MailOutcome: 'sent' });
     await announce(plan, 'email.sent', webhookData(status));

@@ -106,4 +106,23 @@ export const emailScenarios: Scenario[] = [
     },
   }),
   email('paced-provider', { plan: { sendTaskQueues: { smtp: 'the worker queue' } } }),
+  // Issue 12: an email due now makes its first attempt as a local activity (under patched()); the
+  // paths above recorded again on that code, beside the old ones (which stand for waiting emails).
+  email('first-attempt-sent', {}),
+  email('first-attempt-sent-tagged', { plan: { searchAttributes: true }, tagged: true }),
+  email('first-attempt-untagged-start', { plan: { searchAttributes: true } }),
+  email('first-attempt-html-given', { input: { html: '<p>Ready-made</p>', enhance: true } }),
+  email('first-attempt-retried-then-sent', { arrange: (w) => (w.smtp.fail = (_, n) => (n === 0 ? transient() : undefined)) }),
+  email('first-attempt-permanent-fallback-sent', { plan: { fallback: 'ses' }, arrange: (w) => (w.smtp.fail = permanent) }),
+  email('first-attempt-exhausted-fallback-sent', { plan: { fallback: 'ses' }, arrange: (w) => (w.smtp.fail = transient) }),
+  email('first-attempt-failed-for-good', { arrange: (w) => (w.smtp.fail = permanent) }),
+  email('first-attempt-retries-exhausted-failed', { arrange: (w) => (w.smtp.fail = transient) }),
+  email('first-attempt-both-failed', {
+    plan: { fallback: 'ses' },
+    arrange: (w) => {
+      w.smtp.fail = permanent;
+      w.ses.fail = permanent;
+    },
+  }),
+  email('first-attempt-paced', { plan: { sendTaskQueues: { smtp: 'the worker queue' } } }),
 ];

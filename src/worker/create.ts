@@ -43,6 +43,9 @@ export async function createWorker(opts: {
     taskQueue: opts.config.temporal.taskQueue,
     activities: createActivities(opts.deps),
     ...workflowSource(opts.bundlePath),
+    // The SDK sizes its cache from the heap limit (about 2,300 workflows on a 4 GB heap); a bound set
+    // here keeps the worker's memory flat when thousands of emails are in flight.
+    maxCachedWorkflows: opts.config.temporal.workerMemory.maxCachedWorkflows,
     ...opts.overrides,
   });
 }

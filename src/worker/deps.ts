@@ -1,6 +1,7 @@
 import type { ActivityDeps } from '../../activities/index.js';
 import { createSql, type Sql } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
+import { createSendLedger } from '../db/ledger.js';
 import { createTaskStore } from '../db/tasks.js';
 import { buildDeliveryDeps } from './delivery-deps.js';
 import { ExchangeLog } from '../enhance/exchange-log.js';
@@ -38,6 +39,9 @@ export async function buildWorkerResources(config: Config, opts: { searchAttribu
       )
     : undefined;
   const store = sql ? createTaskStore(sql) : undefined;
+  const ledger = sql ? createSendLedger(sql) : undefined;
+  // The ledger stays bounded: rows past the retention go, a slice at a time, every ten minutes.
+  const pruning = ledger ? setInterval(() => void ledger.prune(config.sendLedgerRetentionMs).catch(() => {}), 10 * 60_000).unref() : undefined;
   const delivery = buildDeliveryDeps(config, sql);
   const deps: ActivityDeps = {
     ...delivery.deps,
@@ -45,6 +49,7 @@ export async function buildWorkerResources(config: Config, opts: { searchAttribu
     enhancer,
     tasks: store,
     digests: store,
+    ledger,
     from,
     plan: {
       primary: config.mail.provider,
@@ -65,6 +70,7 @@ export async function buildWorkerResources(config: Config, opts: { searchAttribu
   return {
     deps,
     async close() {
+      clearInterval(pruning);
       await closeMailers(mailers);
       delivery.close();
       await sql?.end({ timeout: 5 });

@@ -1,9 +1,9 @@
 // A worker on the real dev server running the real workflow bundle, with activities the test chooses.
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { ActivityDeps, Activities, SendEmailActivityInput } from '../../activities/index.js';
-import type { DeliveryPlan } from '../../src/shared.js';
+import { messageIdFor, type DeliveryPlan } from '../../src/shared.js';
 import { infra, testConfig } from '../support/env.js';
 import { FakeMailer } from './fakes.js';
 
@@ -95,4 +95,26 @@ export async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolea
     if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs} ms; last value: ${JSON.stringify(v)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * The single path's first attempt (a local activity) through the same fake: it records the same
+ * call and returns the plan the real activities would. `fails`: the attempt fails transiently
+ * (nothing recorded), so the regular sendEmail makes the next attempts.
+ */
+export function fakeFirstAttempt(activities: Activities, calls: SendCall[], opts: { gate?: Promise<void>; fails?: boolean } = {}): Activities['firstSendAttempt'] {
+  return async (input) => {
+    const plan = await activities.planDelivery();
+    const messageId = messageIdFor(input.workflowId, plan.messageIdDomain);
+    if (opts.fails) throw ApplicationFailure.create({ message: '421 4.3.0 try again later', type: 'SmtpTransient421', details: [{ attempt: 1, plan, messageId }] });
+    const call = { workflowId: input.workflowId, messageId, provider: plan.primary, to: input.to, subject: input.subject, text: input.text, ...(input.html !== undefined ? { html: input.html } : {}) };
+    calls.push({ input: call, at: Date.now() });
+    await opts.gate;
+    return { plan, messageId, sent: { provider: plan.primary, providerMessageId: `fake-${calls.length}`, messageId, attempt: 1 } };
+  };
+}
+
+/** Activities whose sends (the first attempt and sendEmail) go to one recording fake. */
+export function withFakeSends(activities: Activities, calls: SendCall[], opts: { gate?: Promise<void>; firstFails?: boolean } = {}): Activities {
+  return { ...activities, sendEmail: fakeSend(calls, opts.gate), firstSendAttempt: fakeFirstAttempt(activities, calls, { fails: opts.firstFails }) };
 }

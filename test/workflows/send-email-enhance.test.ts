@@ -5,7 +5,7 @@ import { createActivities } from '../../activities/index.js';
 import { EnhanceError } from '../../src/enhance/types.js';
 import type { EmailStatus, SendEmailInput } from '../../src/shared.js';
 import { FakeEnhancer } from './fakes.js';
-import { fakeDeps, fakeSend, openHarness, type Harness, type SendCall } from './harness.js';
+import { fakeDeps, openHarness, withFakeSends, type Harness, type SendCall } from './harness.js';
 
 const HOSTILE = [
   '<p onclick="steal()">Hello <strong>Ada</strong></p>',
@@ -30,7 +30,7 @@ describe('SendEmailWorkflow enhancement (real workflow, real enhanceEmail activi
   async function run(enhancer: FakeEnhancer | undefined, plan: { geminiMaxAttempts?: number } = {}, args = input) {
     const calls: SendCall[] = [];
     const workflowId = `message-${randomUUID()}`;
-    const activities = { ...createActivities(fakeDeps({ enhancer }, plan)), sendEmail: fakeSend(calls) };
+    const activities = withFakeSends(createActivities(fakeDeps({ enhancer }, plan)), calls);
     const result = await h.run(activities, (taskQueue) => h.client.workflow.execute('SendEmailWorkflow', { taskQueue, workflowId, args: [args] }) as Promise<EmailStatus>);
     return { result, calls, workflowId };
   }

@@ -6,7 +6,7 @@ import { createActivities } from '../../activities/index.js';
 import type { EmailStatus, SendEmailInput } from '../../src/shared.js';
 import { cancelUpdate, statusQuery } from '../../workflows/definitions.js';
 import { FakeEnhancer } from './fakes.js';
-import { DOMAIN, eventually, fakeDeps, fakeSend, gate, openHarness, type Harness, type SendCall } from './harness.js';
+import { DOMAIN, eventually, fakeDeps, gate, openHarness, withFakeSends, type Harness, type SendCall } from './harness.js';
 
 describe('SendEmailWorkflow status query, cancel update and send_at (real workflow, fake activities)', () => {
   let h: Harness;
@@ -23,7 +23,9 @@ describe('SendEmailWorkflow status query, cancel update and send_at (real workfl
   async function whileSending(fn: (handle: ReturnType<Harness['client']['workflow']['getHandle']>) => Promise<void>) {
     const calls: SendCall[] = [];
     const open = gate();
-    const activities = { ...createActivities(fakeDeps()), sendEmail: fakeSend(calls, open.promise) };
+    // The first attempt fails, so the email is 'sending' in the regular activity, which the gate holds
+    // (a query is answered between workflow tasks, not while the first attempt's local activity runs).
+    const activities = withFakeSends(createActivities(fakeDeps()), calls, { gate: open.promise, firstFails: true });
     return h.run(activities, async (taskQueue) => {
       const handle = await h.client.workflow.start('SendEmailWorkflow', { taskQueue, workflowId: `message-${randomUUID()}`, args: [input()] });
       try {
@@ -44,8 +46,10 @@ describe('SendEmailWorkflow status query, cancel update and send_at (real workfl
     assert.equal(during!.state, 'sending');
     assert.equal(during!.messageId, `<${during!.id}@${DOMAIN}>`);
     assert.equal(during!.provider, undefined);
+    assert.equal(during!.lastError, '421 4.3.0 try again later', 'the failed first attempt is reported while retrying');
     assert.equal(result.state, 'sent');
-    assert.equal(result.attempts, 1);
+    assert.equal(result.attempts, 2, 'the failed first attempt, then the regular activity');
+    assert.equal(result.lastError, undefined);
   });
 
   test('cancel is rejected while sending (WorkflowUpdateFailedError, NotCancellable) and the email still goes out', async () => {
@@ -68,7 +72,7 @@ describe('SendEmailWorkflow status query, cancel update and send_at (real workfl
 
   test('cancel is accepted while scheduled: the result is cancelled and sendEmail is never called', async () => {
     const calls: SendCall[] = [];
-    const activities = { ...createActivities(fakeDeps()), sendEmail: fakeSend(calls) };
+    const activities = withFakeSends(createActivities(fakeDeps()), calls);
     const sendAt = new Date(Date.now() + 3_600_000).toISOString();
     const { accepted, result } = await h.run(activities, async (taskQueue) => {
       const handle = await h.client.workflow.start('SendEmailWorkflow', { taskQueue, workflowId: `message-${randomUUID()}`, args: [input({ sendAt })] });
@@ -93,7 +97,7 @@ describe('SendEmailWorkflow status query, cancel update and send_at (real workfl
       await open.promise;
       return '<p>too late</p>';
     });
-    const activities = { ...createActivities(fakeDeps({ enhancer })), sendEmail: fakeSend(calls) };
+    const activities = withFakeSends(createActivities(fakeDeps({ enhancer })), calls);
     const { accepted, result } = await h.run(activities, async (taskQueue) => {
       const handle = await h.client.workflow.start('SendEmailWorkflow', { taskQueue, workflowId: `message-${randomUUID()}`, args: [input({ enhance: true })] });
       let accepted: EmailStatus;
@@ -113,7 +117,7 @@ describe('SendEmailWorkflow status query, cancel update and send_at (real workfl
 
   test('send_at six seconds ahead: sendEmail is not called before send_at', async () => {
     const calls: SendCall[] = [];
-    const activities = { ...createActivities(fakeDeps()), sendEmail: fakeSend(calls) };
+    const activities = withFakeSends(createActivities(fakeDeps()), calls);
     const sendAt = new Date(Date.now() + 6_000).toISOString();
     const result = await h.run(activities, async (taskQueue) => {
       const handle = await h.client.workflow.start('SendEmailWorkflow', { taskQueue, workflowId: `message-${randomUUID()}`, args: [input({ sendAt })] });

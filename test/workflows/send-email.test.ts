@@ -6,7 +6,7 @@ import { createActivities, type Activities } from '../../activities/index.js';
 import { MailError } from '../../src/mail/types.js';
 import type { EmailStatus, SendEmailInput } from '../../src/shared.js';
 import { FakeMailer } from './fakes.js';
-import { DOMAIN, fakeDeps, fakeSend, openHarness, type Harness, type SendCall } from './harness.js';
+import { DOMAIN, fakeDeps, openHarness, withFakeSends, type Harness, type SendCall } from './harness.js';
 
 const permanent = () => new MailError('550 5.1.1 no such user', 'SmtpPermanent550', true);
 const transient = () => new MailError('421 4.3.0 try again later', 'SmtpTransient421', false);
@@ -28,7 +28,7 @@ describe('SendEmailWorkflow delivery (real workflow, fake activities)', () => {
     const calls: SendCall[] = [];
     const key = randomUUID();
     const workflowId = `message-order.${key}`;
-    const result = await send({ ...createActivities(fakeDeps()), sendEmail: fakeSend(calls) }, workflowId);
+    const result = await send(withFakeSends(createActivities(fakeDeps()), calls), workflowId);
     // A dot is not kept verbatim in the local part: it is encoded, so that ids never collide.
     const messageId = `<message-order=2E${key}@${DOMAIN}>`;
     assert.equal(result.id, workflowId);

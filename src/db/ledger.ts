@@ -1,0 +1,56 @@
+// The send ledger (migration 005): what a provider accepted, by Message-ID, so that a retried attempt
+// does not send an email twice. Bounded: rows older than the retention are pruned, oldest first.
+import type { ProviderName } from '../shared.js';
+import type { Sql } from './client.js';
+
+export interface LedgerEntry {
+  messageId: string;
+  provider: ProviderName;
+  providerMessageId?: string;
+}
+
+export interface SendLedger {
+  find(messageId: string): Promise<LedgerEntry | undefined>;
+  /** The entries among these Message-IDs, for a batch that checks them all at once. */
+  findMany(messageIds: string[]): Promise<Map<string, LedgerEntry>>;
+  /** Keeps the first answer: a second record of the same Message-ID changes nothing. */
+  record(entry: LedgerEntry): Promise<void>;
+  /** Deletes up to `limit` rows older than `retentionMs`; returns how many. */
+  prune(retentionMs: number, limit?: number): Promise<number>;
+}
+
+interface Row {
+  message_id: string;
+  provider: ProviderName;
+  provider_message_id: string | null;
+}
+
+const entry = (r: Row): LedgerEntry => ({ messageId: r.message_id, provider: r.provider, providerMessageId: r.provider_message_id ?? undefined });
+
+export function createSendLedger(sql: Sql): SendLedger {
+  return {
+    async find(messageId) {
+      const [row] = await sql<Row[]>`SELECT message_id, provider, provider_message_id FROM send_ledger WHERE message_id = ${messageId}`;
+      return row ? entry(row) : undefined;
+    },
+    async findMany(messageIds) {
+      if (!messageIds.length) return new Map();
+      const rows = await sql<Row[]>`SELECT message_id, provider, provider_message_id FROM send_ledger WHERE message_id = ANY(${messageIds})`;
+      return new Map(rows.map((r) => [r.message_id, entry(r)]));
+    },
+    async record({ messageId, provider, providerMessageId }) {
+      await sql`
+        INSERT INTO send_ledger (message_id, provider, provider_message_id)
+        VALUES (${messageId}, ${provider}, ${providerMessageId ?? null})
+        ON CONFLICT (message_id) DO NOTHING`;
+    },
+    async prune(retentionMs, limit = 10_000) {
+      const rows = await sql`
+        DELETE FROM send_ledger WHERE message_id IN (
+          SELECT message_id FROM send_ledger
+          WHERE recorded_at < now() - ${retentionMs} * interval '1 millisecond'
+          ORDER BY recorded_at LIMIT ${limit})`;
+      return rows.count;
+    },
+  };
+}
