@@ -49,7 +49,17 @@ export function rssMb(pid: number): number {
 export function sampleRss(children: Record<string, ChildProcess>): { stop(): Record<string, number> } {
   const peak: Record<string, number> = Object.fromEntries(Object.keys(children).map((k) => [k, 0]));
   const timer = setInterval(() => {
-    for (const [name, child] of Object.entries(children)) peak[name] = Math.max(peak[name]!, rssMb(child.pid!));
+    // Read each tick: a scenario may replace a child (a worker restarted after a kill).
+    for (const [name, child] of Object.entries(children)) {
+      if (child.exitCode !== null || child.signalCode !== null) continue;
+      try {
+        const mb = rssMb(child.pid!);
+        // NaN: a process already exited (a zombie has no VmRSS line).
+        if (Number.isFinite(mb)) peak[name] = Math.max(peak[name]!, mb);
+      } catch {
+        // exited between the check and the read
+      }
+    }
   }, 100);
   return {
     stop() {
@@ -75,3 +85,13 @@ export async function post(api: string, key: string): Promise<number> {
 }
 
 export const emailMessageId = (key: string) => messageIdFor(messageWorkflowId(key), DOMAIN);
+
+/** How many times each Message-ID reached the sink: above 1 is a duplicate. */
+export const arrivalCounts = new Map<string, number>();
+
+/** CPU time (user + system) a process has used so far, in ms. */
+export function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of /proc/PID/stat, in clock ticks (100 per second on Linux).
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}

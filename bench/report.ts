@@ -9,7 +9,7 @@ import { markdownTable, met, type Figure } from './stats.js';
 export interface ReportOptions {
   outDir: string;
   quick: boolean;
-  sizes: { l1: number; l2: number; single: number; rate: number; seconds: number; sweeps: readonly number[] };
+  sizes: { l1: number; l2: number; single: number; seconds: number; overloadSeconds: number; sweeps: readonly number[]; crash: number; batches: number };
 }
 
 export function report(figures: Figure[], { outDir, quick, sizes }: ReportOptions) {
@@ -55,15 +55,21 @@ ${table}
 - **L2 Temporal floor:** ${SIZES.l2} runs of \`bench/floor-workflows.ts\`: the activities \`SendEmailWorkflow\`
   runs with enhancement off (a local activity, then an activity), doing nothing, on a worker with the SDK's
   defaults in its own process; ${STARTS_IN_FLIGHT} starts in flight, until every run completes.
+- **Server cost:** the Temporal dev server's CPU time (user + system, from /proc) over a scenario divided by
+  its emails, and the mean history length (from describe) of the first 20 of its workflows.
 - **Scenario 1:** ${SIZES.single} \`POST /message\` (${STARTS_IN_FLIGHT} in flight) until every email is at the sink; latency is
   from the request to the email's arrival.
-- **Scenario 2:** \`POST /message\` on a fixed timetable of ${SIZES.rate} requests/s for ${SIZES.seconds} s; a request leaves at its
-  time whether or not earlier ones have answered (open loop, no coordinated omission). Then the same with
-  the worker frozen (SIGSTOP, resumed after): the API and the workflow start alone, without the worker's
-  traffic on the dev server.
+- **Scenario 2:** \`POST /message\` on a fixed timetable (open loop, no coordinated omission): at half the rate
+  scenario 1 measured, for ${SIZES.seconds} s (p99 target 50 ms); then at three times that rate for ${SIZES.overloadSeconds} s, where every
+  request must be answered 202 and every email delivered.
 - **Scenario 3:** tasks due in the next day, then \`DueTaskSweepWorkflow\` started as \`temporal schedule trigger\`
   starts it; timed from the start to the last reminder at the sink, with every task checked as marked.
-- **Scenario 4:** RSS of the worker and API processes, sampled every 100 ms during scenario 3.
+- **Scenario 4:** RSS of the worker and API processes, sampled every 100 ms from scenario 1 to the end of
+  scenario 5, on the worker's default bounds (\`WORKER_MAX_CACHED_WORKFLOWS\`); then scenario 1 again on a worker
+  with the cache size the SDK would pick for this heap, for the bound's throughput cost.
+- **Scenario 5:** ${SIZES.crash} \`POST /message\` while no worker runs; then a worker drains them and is killed with
+  SIGKILL four times (at a fifth, two fifths, … of the emails delivered), a new one started after each kill.
+  Lost and duplicated emails are counted at the sink by Message-ID.
 `;
 }
 

@@ -2,21 +2,25 @@
 // run on one dev server. `--quick` runs small sizes (a smoke run); `--out DIR` writes the results
 // there instead of bench/. Prints progress, then the table; writes results.json and RESULTS.md.
 // One file per scenario under bench/scenarios/; what they share is in bench/context.ts.
-import { execFileSync, fork, spawn } from 'node:child_process';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
 import { Client, Connection } from '@temporalio/client';
 import postgres from 'postgres';
 import { ensureTemporal, ROOT } from '../scripts/tools.mjs';
 import { freePort, waitForPort } from '../src/dev/ports.js';
 import { startEmbeddedPostgres } from '../src/dev/postgres.js';
 import { startTemporalDevServer, stopChild } from '../src/dev/temporal-server.js';
-import { arrivals, DOMAIN, FLOOR_QUEUE, log, POOL, QUEUE, rssMb, sampleRss } from './context.js';
+import { messageWorkflowId } from '../src/shared.js';
+import { arrivalCounts, arrivals, DOMAIN, FLOOR_QUEUE, log, POOL, QUEUE, rssMb, sampleRss } from './context.js';
 import { report } from './report.js';
+import { crashDuplicates } from './scenarios/crash.js';
 import { floor } from './scenarios/floor.js';
 import { openLoop } from './scenarios/open-loop.js';
 import { rawSmtp } from './scenarios/raw-smtp.js';
+import { historyEvents, withServerCpu } from './scenarios/server-cost.js';
 import { singlePath } from './scenarios/single.js';
 import { sweep } from './scenarios/sweep.js';
 import type { Figure } from './stats.js';
@@ -26,8 +30,8 @@ const quick = argv.includes('--quick');
 const outAt = argv.indexOf('--out');
 const outDir = outAt >= 0 && argv[outAt + 1] ? path.resolve(argv[outAt + 1]!) : path.join(ROOT, 'bench');
 const SIZES = quick
-  ? { l1: 300, l2: 100, single: 100, rate: 100, seconds: 3, sweeps: [100, 1000] as const }
-  : { l1: 3000, l2: 1000, single: 1000, rate: 100, seconds: 20, sweeps: [1000, 10_000] as const };
+  ? { l1: 300, l2: 100, single: 100, seconds: 3, overloadSeconds: 2, sweeps: [100, 1000] as const, crash: 200, batches: 2 }
+  : { l1: 3000, l2: 1000, single: 1000, seconds: 20, overloadSeconds: 5, sweeps: [1000, 10_000] as const, crash: 1000, batches: 10 };
 
 async function main() {
   const work = mkdtempSync(path.join(os.tmpdir(), 'mailer-bench-'));
@@ -52,7 +56,10 @@ async function main() {
     const sinkPort = await new Promise<number>((resolve) =>
       sink.on('message', (m: { port?: number; arrivals?: [string, number][] }) => {
         if (m.port) resolve(m.port);
-        for (const [id, at] of m.arrivals ?? []) arrivals.set(id, at);
+        for (const [id, at] of m.arrivals ?? []) {
+          arrivals.set(id, at);
+          arrivalCounts.set(id, (arrivalCounts.get(id) ?? 0) + 1);
+        }
       }),
     );
     const connection = await Connection.connect({ address: temporal.address });
@@ -65,16 +72,19 @@ async function main() {
     const l1 = await rawSmtp(sinkPort, SIZES.l1, 'l1');
     log(`  ${l1.toFixed(0)} emails/s`);
 
+    const serverPid = temporal.process.pid!;
     log(`L2 Temporal floor: ${SIZES.l2} bare workflows (a local activity and an activity, both no-ops)`);
     const floorWorker = fork(path.join(ROOT, 'bench/floor-worker.ts'), [temporal.address, FLOOR_QUEUE], { execArgv: ['--import', 'tsx'] });
     await new Promise((r) => floorWorker.once('message', r));
     await floor(client, 50, 'floor-warm');
-    const l2 = await floor(client, SIZES.l2, 'floor');
+    const l2Run = await withServerCpu(serverPid, () => floor(client, SIZES.l2, 'floor'));
+    const l2 = l2Run.value;
+    const l2Events = await historyEvents(client, Array.from({ length: SIZES.l2 }, (_, i) => `floor-${i}`));
     await stopChild(floorWorker);
-    log(`  ${l2.toFixed(1)} workflows/s`);
+    log(`  ${l2.toFixed(1)} workflows/s; server ${(l2Run.cpuMs / SIZES.l2).toFixed(1)} CPU ms and ${l2Events.toFixed(1)} history events per workflow`);
 
     const port = await freePort();
-    const env = {
+    const env: Record<string, string | undefined> = {
       ...process.env,
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
@@ -92,59 +102,90 @@ async function main() {
       MESSAGE_ID_DOMAIN: DOMAIN,
       SWEEP_SCHEDULE_ON_START: 'false',
     };
-    const service = (entry: string) => spawn(process.execPath, [path.join(ROOT, 'dist/src', `${entry}.js`)], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
-    const worker = service('worker');
-    const apiProcess = service('server');
-    stops.push(() => stopChild(worker), () => stopChild(apiProcess));
+    const service = (entry: string, extra: Record<string, string> = {}) =>
+      spawn(process.execPath, [path.join(ROOT, 'dist/src', `${entry}.js`)], { cwd: ROOT, env: { ...env, ...extra }, stdio: ['ignore', 'ignore', 'inherit'] });
+    const procs: Record<string, ChildProcess> = { worker: service('worker'), api: service('server') };
+    stops.push(() => stopChild(procs.worker!), () => stopChild(procs.api!));
     await waitForPort(port, 60_000);
     const api = `http://127.0.0.1:${port}`;
     await singlePath(api, 50, 'warm');
-    log(`  service up; RSS worker ${rssMb(worker.pid!).toFixed(0)} MB, API ${rssMb(apiProcess.pid!).toFixed(0)} MB`);
+    log(`  service up; RSS worker ${rssMb(procs.worker!.pid!).toFixed(0)} MB, API ${rssMb(procs.api!.pid!).toFixed(0)} MB`);
+    // Scenario 4: peak RSS through every scenario that follows, with the worker's default bounds.
+    const rss = sampleRss(procs);
 
     log(`Scenario 1, single-message path: ${SIZES.single} POST /message until delivered`);
-    const single = await singlePath(api, SIZES.single, 'single');
+    const singleRun = await withServerCpu(serverPid, () => singlePath(api, SIZES.single, 'single'));
+    const single = singleRun.value;
+    const singleEvents = await historyEvents(client, Array.from({ length: SIZES.single }, (_, i) => messageWorkflowId(`single-${i}`)));
     log(`  ${single.perSecond.toFixed(1)} emails/s; request to delivery p50 ${single.p50} ms, p99 ${single.p99} ms`);
+    log(`  server ${(singleRun.cpuMs / SIZES.single).toFixed(1)} CPU ms and ${singleEvents.toFixed(1)} history events per email`);
 
-    log(`Scenario 2, API latency: POST /message at ${SIZES.rate}/s for ${SIZES.seconds} s, open loop`);
-    const latency = await openLoop(api, SIZES.rate, SIZES.seconds, 'open');
+    const half = Math.max(1, Math.round(single.perSecond / 2));
+    const triple = Math.max(1, Math.round(single.perSecond * 3));
+    log(`Scenario 2, API latency: POST /message at half the single path's capacity (${half}/s) for ${SIZES.seconds} s, open loop`);
+    const latency = await openLoop(api, half, SIZES.seconds, 'open');
     log(`  p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms, max ${latency.max.toFixed(1)} ms; ${latency.errors} errors; ${latency.achieved.toFixed(1)} requests/s sent`);
-    log(`  the same with the worker paused (SIGSTOP): what the API and a workflow start cost alone`);
-    const alone = await openLoop(api, SIZES.rate, SIZES.seconds, 'alone', worker);
-    log(`  p50 ${alone.p50.toFixed(1)} ms, p99 ${alone.p99.toFixed(1)} ms, max ${alone.max.toFixed(1)} ms; ${alone.errors} errors`);
+    log(`  and at three times capacity (${triple}/s) for ${SIZES.overloadSeconds} s: every request answered, every email delivered`);
+    const overload = await openLoop(api, triple, SIZES.overloadSeconds, 'over');
+    log(`  p50 ${overload.p50.toFixed(1)} ms, p99 ${overload.p99.toFixed(1)} ms; ${overload.errors} errors (non-202)`);
 
     const sql = postgres(db.url, { max: 2, onnotice: () => {} });
     stops.push(() => sql.end());
     const [small, large] = SIZES.sweeps;
-    log(`Scenario 3, sweeps of ${small} and ${large} due tasks; scenario 4, peak RSS meanwhile`);
-    log(`  RSS before the sweeps: worker ${rssMb(worker.pid!).toFixed(0)} MB, API ${rssMb(apiProcess.pid!).toFixed(0)} MB`);
-    const rss = sampleRss({ worker, api: apiProcess });
+    log(`Scenario 3, sweeps of ${small} and ${large} due tasks`);
     const sweepSmall = await sweep(client, sql, small);
     log(`  ${small}: ${sweepSmall.seconds.toFixed(1)} s, ${sweepSmall.perSecond.toFixed(0)} emails/s`);
-    const sweepLarge = await sweep(client, sql, large);
-    log(`  ${large}: ${sweepLarge.seconds.toFixed(1)} s, ${sweepLarge.perSecond.toFixed(0)} emails/s`);
+    const sweepLargeRun = await withServerCpu(serverPid, () => sweep(client, sql, large));
+    const sweepLarge = sweepLargeRun.value;
+    log(`  ${large}: ${sweepLarge.seconds.toFixed(1)} s, ${sweepLarge.perSecond.toFixed(0)} emails/s; server ${(sweepLargeRun.cpuMs / large).toFixed(2)} CPU ms per email`);
+
+    log(`Scenario 5, crash duplicates: ${SIZES.crash} emails queued with no worker, then SIGKILL ×4 while they drain`);
+    procs.worker!.kill('SIGKILL');
+    await stopChild(procs.worker!);
+    const startWorker = async () => {
+      procs.worker = service('worker');
+      return procs.worker;
+    };
+    const crash = await crashDuplicates(api, SIZES.crash, 4, startWorker, 'crash');
+    log(`  ${crash.lost} lost, ${crash.duplicates} duplicates`);
     const peak = rss.stop();
+    log(`  peak RSS through scenarios 1 to 5: worker ${peak.worker!.toFixed(0)} MB, API ${peak.api!.toFixed(0)} MB`);
+
+    // The bound's cost: the single path again on a worker with the SDK's own cache size for this heap.
+    await stopChild(procs.worker!);
+    const sdkCache = String(Math.max(Math.floor((Math.max(v8.getHeapStatistics().heap_size_limit / 2 ** 20 - 200, 0) * 600) / 1024), 10));
+    procs.worker = service('worker', { WORKER_MAX_CACHED_WORKFLOWS: sdkCache });
+    await singlePath(api, 50, 'unbounded-warm');
+    const unbounded = await singlePath(api, SIZES.single, 'unbounded');
+    log(`  single path with maxCachedWorkflows ${sdkCache} (the SDK's default here): ${unbounded.perSecond.toFixed(1)} emails/s`);
 
     const figures: Figure[] = [
       { name: 'L1 raw SMTP (pooled nodemailer to the sink)', value: l1, unit: 'emails/s' },
       { name: 'L2 Temporal floor (bare workflow, no-op activities)', value: l2, unit: 'workflows/s' },
+      { name: 'L2 server CPU per workflow', value: l2Run.cpuMs / SIZES.l2, unit: 'ms' },
+      { name: 'L2 history events per workflow', value: l2Events, unit: '' },
       { name: `single-message path (${SIZES.single} POST /message to delivered)`, value: single.perSecond, unit: 'emails/s' },
-      { name: 'single-message path ÷ L2', value: single.perSecond / l2, unit: '', target: { op: '>=', value: 0.8 } },
+      { name: 'single-message path ÷ L2', value: single.perSecond / l2, unit: '', target: { op: '>=', value: 1.2 } },
+      { name: 'single-message path, server CPU per email', value: singleRun.cpuMs / SIZES.single, unit: 'ms' },
+      { name: 'single-message path, history events per email', value: singleEvents, unit: '' },
       { name: 'single-message path, request to delivery p50', value: single.p50, unit: 'ms' },
       { name: 'single-message path, request to delivery p99', value: single.p99, unit: 'ms' },
-      { name: `POST /message p50 at ${SIZES.rate}/s (open loop)`, value: latency.p50, unit: 'ms' },
-      { name: `POST /message p99 at ${SIZES.rate}/s`, value: latency.p99, unit: 'ms', target: { op: '<=', value: 50 } },
-      { name: `POST /message max at ${SIZES.rate}/s`, value: latency.max, unit: 'ms' },
-      { name: `POST /message errors at ${SIZES.rate}/s`, value: latency.errors, unit: '' },
-      { name: `POST /message p50 at ${SIZES.rate}/s, worker paused`, value: alone.p50, unit: 'ms' },
-      { name: `POST /message p99 at ${SIZES.rate}/s, worker paused`, value: alone.p99, unit: 'ms' },
+      { name: `POST /message p50 at half capacity (${half}/s, open loop)`, value: latency.p50, unit: 'ms' },
+      { name: `POST /message p99 at half capacity (${half}/s)`, value: latency.p99, unit: 'ms', target: { op: '<=', value: 50 } },
+      { name: `POST /message errors at half capacity`, value: latency.errors, unit: '' },
+      { name: `POST /message p99 at three times capacity (${triple}/s)`, value: overload.p99, unit: 'ms' },
+      { name: `POST /message non-202 answers at three times capacity (all delivered)`, value: overload.errors, unit: '', target: { op: '<=', value: 0 } },
       { name: `sweep of ${small} tasks`, value: sweepSmall.seconds, unit: 's' },
-      { name: `sweep of ${small} ÷ L1`, value: sweepSmall.perSecond / l1, unit: '' },
       { name: `sweep of ${large} tasks`, value: sweepLarge.seconds, unit: 's' },
       { name: `sweep of ${large}`, value: sweepLarge.perSecond, unit: 'emails/s' },
-      { name: `sweep of ${large} ÷ L1`, value: sweepLarge.perSecond / l1, unit: '', target: { op: '>=', value: 0.5 } },
-      { name: `sweep time ${large} ÷ ${small}`, value: sweepLarge.seconds / sweepSmall.seconds, unit: '', target: { op: '<=', value: 12 } },
-      { name: `worker peak RSS during the sweeps`, value: peak.worker!, unit: 'MB', target: { op: '<=', value: 400 } },
-      { name: `API peak RSS during the sweeps`, value: peak.api!, unit: 'MB' },
+      { name: `sweep of ${large} ÷ L1`, value: sweepLarge.perSecond / l1, unit: '', target: { op: '>=', value: 0.8 } },
+      { name: `sweep of ${large}, server CPU per email`, value: sweepLargeRun.cpuMs / large, unit: 'ms' },
+      { name: `crash scenario: lost of ${SIZES.crash} (SIGKILL ×4)`, value: crash.lost, unit: '', target: { op: '<=', value: 0 } },
+      { name: `crash scenario: duplicates of ${SIZES.crash} (SIGKILL ×4)`, value: crash.duplicates, unit: '', target: { op: '<=', value: 1 } },
+      { name: 'worker peak RSS, scenarios 1 to 5 (default bounds)', value: peak.worker!, unit: 'MB', target: { op: '<=', value: 400 } },
+      { name: 'API peak RSS, scenarios 1 to 5', value: peak.api!, unit: 'MB' },
+      { name: `single-message path with maxCachedWorkflows ${sdkCache} (SDK default)`, value: unbounded.perSecond, unit: 'emails/s' },
+      { name: 'bounded ÷ SDK-default cache, single path', value: single.perSecond / unbounded.perSecond, unit: '' },
     ];
     report(figures, { outDir, quick, sizes: SIZES });
   } finally {
