@@ -13,13 +13,14 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@t
 import { ensureTemporal, ROOT } from './tools.mjs';
 import { freePort } from '../src/dev/ports.js';
 import { startTemporalDevServer } from '../src/dev/temporal-server.js';
+import { deliveryScenarios } from './record-histories/delivery.js';
 import { emailScenarios } from './record-histories/emails.js';
 import { IDENTITY, Recorder, type Recorded, type Scenario } from './record-histories/recorder.js';
 import { reminderScenarios } from './record-histories/reminders.js';
 import { sweepScenarios } from './record-histories/sweeps.js';
 import { historyToJSONObject, HISTORIES_DIR } from '../test/workflows/replay-files.js';
 
-const scenarios: Scenario[] = [...emailScenarios, ...reminderScenarios, ...sweepScenarios];
+const scenarios: Scenario[] = [...emailScenarios, ...reminderScenarios, ...sweepScenarios, ...deliveryScenarios];
 
 const fileOf = (name: string) => path.join(HISTORIES_DIR, `${name}.json`);
 

@@ -42,6 +42,12 @@ const REQUIRED: Record<string, (h: History) => boolean> = {
   'DueTaskSweepWorkflow/digest.run-1-continued-as-new': all(has('CHILD_WORKFLOW_EXECUTION_COMPLETED'), endsWith('WORKFLOW_EXECUTION_CONTINUED_AS_NEW')),
   'OwnerDigestWorkflow/sent-from-sweep': endsWith('WORKFLOW_EXECUTION_COMPLETED'),
   'OwnerDigestWorkflow/failed-from-sweep': endsWith('WORKFLOW_EXECUTION_FAILED'),
+  'SendEmailWorkflow/suppressed': all(has('MARKER_RECORDED'), endsWith('WORKFLOW_EXECUTION_COMPLETED')),
+  'SendEmailWorkflow/sent-announced': has('START_CHILD_WORKFLOW_EXECUTION_INITIATED'),
+  'SendEmailWorkflow/suppressed-announced': has('START_CHILD_WORKFLOW_EXECUTION_INITIATED'),
+  'WebhookDeliveryWorkflow/refused-then-delivered': endsWith('WORKFLOW_EXECUTION_COMPLETED'),
+  'ConfirmSnsSubscriptionWorkflow/confirmed': endsWith('WORKFLOW_EXECUTION_COMPLETED'),
+  'MirrorSesSuppressionWorkflow/mirrored': endsWith('WORKFLOW_EXECUTION_COMPLETED'),
 };
 
 const todaysCode = () =>
@@ -56,7 +62,15 @@ describe('recorded workflow histories replay against today\'s workflow code', ()
       .filter(([, v]) => typeof v === 'function')
       .map(([k]) => k)
       .sort();
-    assert.deepEqual(exported, ['DueTaskSweepWorkflow', 'OwnerDigestWorkflow', 'SendEmailWorkflow', 'TaskReminderWorkflow']);
+    assert.deepEqual(exported, [
+      'ConfirmSnsSubscriptionWorkflow',
+      'DueTaskSweepWorkflow',
+      'MirrorSesSuppressionWorkflow',
+      'OwnerDigestWorkflow',
+      'SendEmailWorkflow',
+      'TaskReminderWorkflow',
+      'WebhookDeliveryWorkflow',
+    ]);
     for (const type of exported) assert.ok(histories.some((h) => h.workflowType === type), `no recorded history of ${type}: run npm run record-histories`);
     for (const h of histories) {
       assert.equal(h.name.split('/')[0], h.workflowType, `${h.name} is filed under its workflow type`);

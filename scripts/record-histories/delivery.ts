@@ -1,0 +1,98 @@
+// Issue 11's paths: an email to a suppressed address, an email whose outcome is announced by webhook,
+// and the small workflows of delivery events (webhook delivery, SNS confirmation, SES suppression mirror).
+import { randomUUID } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/activity';
+import { createActivities, type ActivityDeps } from '../../activities/index.js';
+import type { Suppression, SuppressionStore } from '../../src/db/suppressions.js';
+import { messageWorkflowId, type SendEmailInput } from '../../src/shared.js';
+import { webhookWorkflowId } from '../../src/webhooks/types.js';
+import { FakeMailer, FakeTaskStore } from '../../test/workflows/fakes.js';
+import type { Recorder, Recorded, Scenario } from './recorder.js';
+import { DOMAIN } from './world.js';
+
+const RETRY = { initialIntervalMs: 200, windowMs: 60_000 };
+const input: SendEmailInput = { to: 'to@example.com', subject: 'Hello', text: 'Line one', enhance: false };
+
+function suppressionsOf(listed: string[]): SuppressionStore {
+  const at = '2026-01-01T00:00:00.000Z';
+  return {
+    async find(address) {
+      return listed.includes(address) ? ({ address, scope: 'all', reason: 'bounce', source: 'ses', createdAt: at } satisfies Suppression) : undefined;
+    },
+    add: async () => true,
+    list: async () => ({ items: [] }),
+    remove: async () => 0,
+    countByReason: async () => ({}),
+  };
+}
+
+function deps(over: Partial<ActivityDeps> = {}): ActivityDeps {
+  const store = new FakeTaskStore();
+  return {
+    mailers: { smtp: new FakeMailer('smtp') },
+    tasks: store,
+    from: { smtp: 'smtp-sender@example.org', ses: 'ses-sender@example.org' },
+    reminders: { timeZone: 'UTC' },
+    sweep: { windowMs: 86_400_000, pageSize: 50 },
+    plan: { primary: 'smtp', messageIdDomain: DOMAIN, sendRetryWindowMs: 60_000, sendMaxAttempts: 3, primaryMaxAttempts: 2, geminiMaxAttempts: 2, geminiTimeoutMs: 5_000 },
+    ...over,
+  };
+}
+
+/** One SendEmailWorkflow, and the webhook deliveries it started (recorded too when `children` names them). */
+function email(name: string, d: ActivityDeps, children: string[] = []): Scenario {
+  return {
+    files: [`SendEmailWorkflow/${name}`, ...children.map((c) => `WebhookDeliveryWorkflow/${c}`)],
+    async run(r: Recorder): Promise<Recorded[]> {
+      const taskQueue = r.taskQueue(name);
+      const workflowId = messageWorkflowId(randomUUID());
+      const activities = { ...createActivities(d), deliverWebhook: async () => ({ status: 204 }) };
+      return r.withWorker(taskQueue, activities, async () => {
+        const handle = await r.client.workflow.start('SendEmailWorkflow', { taskQueue, workflowId, args: [input] });
+        await r.settled(workflowId);
+        const out: Recorded[] = [{ file: `SendEmailWorkflow/${name}`, workflowId, runId: handle.firstExecutionRunId }];
+        const kids = await r.children(workflowId, handle.firstExecutionRunId);
+        for (const [i, kid] of kids.entries()) {
+          await r.settled(kid.workflowId, kid.runId);
+          if (children[i]) out.push({ file: `WebhookDeliveryWorkflow/${children[i]}`, workflowId: kid.workflowId, runId: kid.runId });
+        }
+        return out;
+      });
+    },
+  };
+}
+
+function single(type: string, name: string, args: unknown, activities: Record<string, unknown>): Scenario {
+  return {
+    files: [`${type}/${name}`],
+    async run(r) {
+      const taskQueue = r.taskQueue(name);
+      const workflowId = `${type}-${randomUUID()}`;
+      const runId = await r.withWorker(taskQueue, activities, async () => {
+        const handle = await r.client.workflow.start(type, { taskQueue, workflowId, args: [args] });
+        await r.settled(workflowId);
+        return handle.firstExecutionRunId;
+      });
+      return [{ file: `${type}/${name}`, workflowId, runId }];
+    },
+  };
+}
+
+let refusals = 0;
+const event = { id: 'sns-0001', type: 'email.delivered' as const, timestamp: '2026-01-01T00:00:00.000Z', data: { message_id: '<a@b>' } };
+
+export const deliveryScenarios: Scenario[] = [
+  email('suppressed', deps({ suppressions: suppressionsOf(['to@example.com']) })),
+  email('suppressed-announced', deps({ suppressions: suppressionsOf(['to@example.com']), plan: { ...deps().plan, webhooks: RETRY } }), ['suppressed-delivered']),
+  email('sent-announced', deps({ plan: { ...deps().plan, webhooks: RETRY } }), ['sent-delivered']),
+  single('WebhookDeliveryWorkflow', 'refused-then-delivered', { event: { ...event, id: webhookWorkflowId('x') }, retry: RETRY }, {
+    async deliverWebhook() {
+      if (refusals++ < 2) throw ApplicationFailure.retryable('the webhook endpoint answered 503', 'WebhookRefused');
+      return { status: 204 };
+    },
+  }),
+  single('ConfirmSnsSubscriptionWorkflow', 'confirmed', { subscribeUrl: 'https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription', topicArn: 'arn:aws:sns:us-east-1:1:t' }, {
+    confirmSnsSubscription: async () => undefined,
+  }),
+  single('MirrorSesSuppressionWorkflow', 'mirrored', { address: 'gone@example.com', reason: 'bounce' }, { mirrorSesSuppression: async () => undefined }),
+];
