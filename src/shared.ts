@@ -205,7 +205,7 @@ export interface DigestInput {
   plan: DeliveryPlan;
 }
 
-export type DigestOutcome = { taskIds: string[]; messageId?: string; marked: number };
+export type DigestOutcome = { taskIds: string[]; messageId?: string; marked: number; /** The owner is on the suppression list: nothing sent. */ suppressed?: boolean };
 
 export type ReminderOutcome =
   | { outcome: 'sent'; messageId: string; marked: boolean }

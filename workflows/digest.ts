@@ -1,6 +1,7 @@
-import { ApplicationFailure, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, patched, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { recipientDomain, type DigestInput, type DigestOutcome } from '../src/shared.js';
+import { SUPPRESSION_PATCH } from './announce.js';
 import { deliver } from './deliver.js';
 import { rootFailure } from './failures.js';
 import { tag } from './search.js';
@@ -31,6 +32,12 @@ export async function OwnerDigestWorkflow({ ownerId, windowStart, windowEnd, pla
     messageId = result.messageId;
     tag(plan, { MailProvider: result.provider, MailOutcome: 'sent' });
   } catch (err) {
+    if (rootFailure(err).type === 'Suppressed' && patched(SUPPRESSION_PATCH)) {
+      // Unsubscribed or suppressed owner: nothing sent; the tasks are marked so no sweep lists them again.
+      tag(plan, { MailOutcome: 'suppressed' });
+      const { marked } = await markTasksNotified({ tasks });
+      return { taskIds: tasks.map((t) => t.taskId), marked, suppressed: true };
+    }
     tag(plan, { MailOutcome: 'failed' });
     throw ApplicationFailure.create({ message: rootFailure(err).message, type: 'DigestFailed', nonRetryable: true, details: [tasks.map((t) => t.taskId)] });
   }

@@ -1,6 +1,7 @@
-import { ApplicationFailure, proxyLocalActivities } from '@temporalio/workflow';
+import { ApplicationFailure, patched, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { recipientDomain, type ReminderInput, type ReminderOutcome } from '../src/shared.js';
+import { messageIdFor, recipientDomain, type ReminderInput, type ReminderOutcome } from '../src/shared.js';
+import { SUPPRESSION_PATCH } from './announce.js';
 import { deliver } from './deliver.js';
 import { rootFailure } from './failures.js';
 import { tag } from './search.js';
@@ -25,6 +26,14 @@ export async function TaskReminderWorkflow({ task, email, plan }: ReminderInput)
     tag(plan, { MailProvider: result.provider, MailOutcome: 'sent' });
   } catch (err) {
     const failure = rootFailure(err);
+    if (failure.type === 'Suppressed' && patched(SUPPRESSION_PATCH)) {
+      // The owner is on the suppression list: nothing was sent, and the task is marked so that no
+      // later sweep picks this reminder again.
+      tag(plan, { MailOutcome: 'suppressed' });
+      const { marked } = await markTaskNotified({ taskId: task.taskId, dueAt: task.dueAt, messageId: messageIdFor(workflowInfo().workflowId, plan.messageIdDomain) });
+      const reason = (failure.details?.[0] as { suppression?: { reason?: string } } | undefined)?.suppression?.reason;
+      return { outcome: 'suppressed', reason, marked };
+    }
     tag(plan, { MailOutcome: 'failed' });
     // Failed, not completed: the Web UI shows why, and a later sweep may try this task again.
     await releaseHandOff({ taskId: task.taskId, dueAt: task.dueAt });
