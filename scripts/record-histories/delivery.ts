@@ -4,11 +4,12 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import { createActivities, type ActivityDeps } from '../../activities/index.js';
 import type { Suppression, SuppressionStore } from '../../src/db/suppressions.js';
-import { messageWorkflowId, type SendEmailInput } from '../../src/shared.js';
+import { renderReminder } from '../../src/reminders/render.js';
+import { digestWorkflowId, messageWorkflowId, reminderWorkflowId, type SendEmailInput } from '../../src/shared.js';
 import { webhookWorkflowId } from '../../src/webhooks/types.js';
-import { FakeMailer, FakeTaskStore } from '../../test/workflows/fakes.js';
+import { dueTask, FakeMailer, FakeTaskStore } from '../../test/workflows/fakes.js';
 import type { Recorder, Recorded, Scenario } from './recorder.js';
-import { DOMAIN } from './world.js';
+import { DOMAIN, FakeDigestStore } from './world.js';
 
 const RETRY = { initialIntervalMs: 200, windowMs: 60_000 };
 const input: SendEmailInput = { to: 'to@example.com', subject: 'Hello', text: 'Line one', enhance: false };
@@ -26,11 +27,11 @@ function suppressionsOf(listed: string[]): SuppressionStore {
   };
 }
 
-function deps(over: Partial<ActivityDeps> = {}): ActivityDeps {
-  const store = new FakeTaskStore();
+function deps(over: Partial<ActivityDeps> = {}, store = new FakeTaskStore()): ActivityDeps {
   return {
     mailers: { smtp: new FakeMailer('smtp') },
     tasks: store,
+    digests: new FakeDigestStore(store),
     from: { smtp: 'smtp-sender@example.org', ses: 'ses-sender@example.org' },
     reminders: { timeZone: 'UTC' },
     sweep: { windowMs: 86_400_000, pageSize: 50 },
@@ -78,10 +79,41 @@ function single(type: string, name: string, args: unknown, activities: Record<st
   };
 }
 
+const SOON = () => new Date(Date.now() + 3_600_000);
+
+/** A reminder, or a digest, to an owner on the suppression list: nothing sent, the tasks marked. */
+function suppressedOwner(type: 'TaskReminderWorkflow' | 'OwnerDigestWorkflow'): Scenario {
+  const file = `${type}/suppressed`;
+  return {
+    files: [file],
+    async run(r) {
+      const store = new FakeTaskStore();
+      const task = dueTask(SOON());
+      store.add(task);
+      const activities = createActivities(deps({ suppressions: suppressionsOf([task.ownerEmail]) }, store));
+      const plan = await activities.planDelivery();
+      const now = Date.now();
+      const [workflowId, args] =
+        type === 'TaskReminderWorkflow'
+          ? [reminderWorkflowId(task.taskId, task.dueAt), { task, email: renderReminder(task, { timeZone: 'UTC' }), plan }]
+          : [digestWorkflowId(task.ownerId), { ownerId: task.ownerId, windowStart: new Date(now).toISOString(), windowEnd: new Date(now + 86_400_000).toISOString(), plan }];
+      const taskQueue = r.taskQueue(`${type}-suppressed`);
+      const runId = await r.withWorker(taskQueue, activities, async () => {
+        const handle = await r.client.workflow.start(type, { taskQueue, workflowId, args: [args] });
+        await r.settled(workflowId);
+        return handle.firstExecutionRunId;
+      });
+      return [{ file, workflowId, runId }];
+    },
+  };
+}
+
 let refusals = 0;
 const event = { id: 'sns-0001', type: 'email.delivered' as const, timestamp: '2026-01-01T00:00:00.000Z', data: { message_id: '<a@b>' } };
 
 export const deliveryScenarios: Scenario[] = [
+  suppressedOwner('TaskReminderWorkflow'),
+  suppressedOwner('OwnerDigestWorkflow'),
   email('suppressed', deps({ suppressions: suppressionsOf(['to@example.com']) })),
   email('suppressed-announced', deps({ suppressions: suppressionsOf(['to@example.com']), plan: { ...deps().plan, webhooks: RETRY } }), ['suppressed-delivered']),
   email('sent-announced', deps({ plan: { ...deps().plan, webhooks: RETRY } }), ['sent-delivered']),

@@ -48,6 +48,8 @@ const REQUIRED: Record<string, (h: History) => boolean> = {
   'WebhookDeliveryWorkflow/refused-then-delivered': endsWith('WORKFLOW_EXECUTION_COMPLETED'),
   'ConfirmSnsSubscriptionWorkflow/confirmed': endsWith('WORKFLOW_EXECUTION_COMPLETED'),
   'MirrorSesSuppressionWorkflow/mirrored': endsWith('WORKFLOW_EXECUTION_COMPLETED'),
+  'TaskReminderWorkflow/suppressed': all(has('MARKER_RECORDED'), endsWith('WORKFLOW_EXECUTION_COMPLETED')),
+  'OwnerDigestWorkflow/suppressed': all(has('MARKER_RECORDED'), endsWith('WORKFLOW_EXECUTION_COMPLETED')),
 };
 
 const todaysCode = () =>
