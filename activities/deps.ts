@@ -1,6 +1,7 @@
 // What every activity file is built from: the worker's injected clients and settings, and the helpers
 // they share (one send through a provider, counted in metrics; heartbeats; bounded concurrency).
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { BatchMessageStore } from '../src/db/batch-messages.js';
 import type { SendLedger } from '../src/db/ledger.js';
 import type { DigestStore, TaskStore } from '../src/db/tasks.js';
 import { textToHtml } from '../src/enhance/html.js';
@@ -19,6 +20,8 @@ export interface ActivityDeps extends SuppressionDeps, WebhookDeps {
   digests?: DigestStore;
   /** Absent without a database: then a retry after a lost completion may send again. */
   ledger?: SendLedger;
+  /** POST /messages batches (absent without a database: the API then starts one workflow per message). */
+  messages?: BatchMessageStore;
   plan: Omit<DeliveryPlan, 'enhancerAvailable'>;
   from: Record<ProviderName, string>;
   reminders: ReminderStyle;

@@ -59,6 +59,9 @@ ${table}
   its emails, and the mean history length (from describe) of the first 20 of its workflows.
 - **Scenario 1:** ${SIZES.single} \`POST /message\` (${STARTS_IN_FLIGHT} in flight) until every email is at the sink; latency is
   from the request to the email's arrival.
+- **Scenario 6 (batch path):** ${SIZES.batches} \`POST /messages\` of 100 messages each, sent at once; each request is one
+  \`BatchSendWorkflow\` whose activity sends over the worker's shared SMTP pool; timed from the first request to the
+  last email at the sink. History events per email: the batch workflows' mean history length ÷ 100.
 - **Scenario 2:** \`POST /message\` on a fixed timetable (open loop, no coordinated omission): at half the rate
   scenario 1 measured, for ${SIZES.seconds} s (p99 target 50 ms); then at three times that rate for ${SIZES.overloadSeconds} s, where every
   request must be answered 202 and every email delivered.

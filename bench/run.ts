@@ -16,6 +16,7 @@ import { startTemporalDevServer, stopChild } from '../src/dev/temporal-server.js
 import { messageWorkflowId } from '../src/shared.js';
 import { arrivalCounts, arrivals, DOMAIN, FLOOR_QUEUE, log, POOL, QUEUE, rssMb, sampleRss } from './context.js';
 import { report } from './report.js';
+import { BATCH_SIZE, batchPath } from './scenarios/batch.js';
 import { crashDuplicates } from './scenarios/crash.js';
 import { floor } from './scenarios/floor.js';
 import { openLoop } from './scenarios/open-loop.js';
@@ -120,6 +121,18 @@ async function main() {
     log(`  ${single.perSecond.toFixed(1)} emails/s; request to delivery p50 ${single.p50} ms, p99 ${single.p99} ms`);
     log(`  server ${(singleRun.cpuMs / SIZES.single).toFixed(1)} CPU ms and ${singleEvents.toFixed(1)} history events per email`);
 
+    const sql = postgres(db.url, { max: 2, onnotice: () => {} });
+    stops.push(() => sql.end());
+    log(`Scenario 6, batch path: ${SIZES.batches} POST /messages of ${BATCH_SIZE} messages at once, until delivered`);
+    await batchPath(api, 1, 'batch-warm');
+    const batchRun = await withServerCpu(serverPid, () => batchPath(api, SIZES.batches, 'batch'));
+    const batch = batchRun.value;
+    const batchIds = (await sql<{ batch_id: string }[]>`SELECT DISTINCT batch_id FROM batch_messages WHERE id LIKE 'message-batch-%' AND id NOT LIKE 'message-batch-warm-%'`).map((r) => r.batch_id);
+    const batchEvents = (await historyEvents(client, batchIds)) / BATCH_SIZE;
+    const batchEmails = SIZES.batches * BATCH_SIZE;
+    log(`  ${batch.perSecond.toFixed(0)} emails/s (${(batch.perSecond / l1).toFixed(2)} of L1); POST /messages p50 ${batch.postP50.toFixed(0)} ms`);
+    log(`  server ${(batchRun.cpuMs / batchEmails).toFixed(2)} CPU ms and ${batchEvents.toFixed(2)} history events per email (${batchIds.length} workflows)`);
+
     const half = Math.max(1, Math.round(single.perSecond / 2));
     const triple = Math.max(1, Math.round(single.perSecond * 3));
     log(`Scenario 2, API latency: POST /message at half the single path's capacity (${half}/s) for ${SIZES.seconds} s, open loop`);
@@ -129,8 +142,6 @@ async function main() {
     const overload = await openLoop(api, triple, SIZES.overloadSeconds, 'over');
     log(`  p50 ${overload.p50.toFixed(1)} ms, p99 ${overload.p99.toFixed(1)} ms; ${overload.errors} errors (non-202)`);
 
-    const sql = postgres(db.url, { max: 2, onnotice: () => {} });
-    stops.push(() => sql.end());
     const [small, large] = SIZES.sweeps;
     log(`Scenario 3, sweeps of ${small} and ${large} due tasks`);
     const sweepSmall = await sweep(client, sql, small);
@@ -170,6 +181,10 @@ async function main() {
       { name: 'single-message path, history events per email', value: singleEvents, unit: '' },
       { name: 'single-message path, request to delivery p50', value: single.p50, unit: 'ms' },
       { name: 'single-message path, request to delivery p99', value: single.p99, unit: 'ms' },
+      { name: `batch path (${SIZES.batches} × ${BATCH_SIZE} POST /messages to delivered)`, value: batch.perSecond, unit: 'emails/s' },
+      { name: `batch path ÷ L1`, value: batch.perSecond / l1, unit: '', target: { op: '>=', value: 0.7 } },
+      { name: 'batch path, server CPU per email', value: batchRun.cpuMs / batchEmails, unit: 'ms' },
+      { name: 'batch path, history events per email', value: batchEvents, unit: '' },
       { name: `POST /message p50 at half capacity (${half}/s, open loop)`, value: latency.p50, unit: 'ms' },
       { name: `POST /message p99 at half capacity (${half}/s)`, value: latency.p99, unit: 'ms', target: { op: '<=', value: 50 } },
       { name: `POST /message errors at half capacity`, value: latency.errors, unit: '' },

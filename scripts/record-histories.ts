@@ -13,6 +13,7 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@t
 import { ensureTemporal, ROOT } from './tools.mjs';
 import { freePort } from '../src/dev/ports.js';
 import { startTemporalDevServer } from '../src/dev/temporal-server.js';
+import { batchScenarios } from './record-histories/batches.js';
 import { deliveryScenarios } from './record-histories/delivery.js';
 import { emailScenarios } from './record-histories/emails.js';
 import { IDENTITY, Recorder, type Recorded, type Scenario } from './record-histories/recorder.js';
@@ -20,7 +21,7 @@ import { reminderScenarios } from './record-histories/reminders.js';
 import { sweepScenarios } from './record-histories/sweeps.js';
 import { historyToJSONObject, HISTORIES_DIR } from '../test/workflows/replay-files.js';
 
-const scenarios: Scenario[] = [...emailScenarios, ...reminderScenarios, ...sweepScenarios, ...deliveryScenarios];
+const scenarios: Scenario[] = [...emailScenarios, ...reminderScenarios, ...sweepScenarios, ...deliveryScenarios, ...batchScenarios];
 
 const fileOf = (name: string) => path.join(HISTORIES_DIR, `${name}.json`);
 

@@ -1,11 +1,13 @@
 import { serve } from '@hono/node-server';
 import { createApp } from './api/app.js';
+import { createBatchGateway } from './api/batches.js';
 import { createEmailGateway } from './api/emails.js';
 import { loadEnvOrExit } from './env.js';
 import { createUtf8Check } from './mail/utf8-support.js';
 import { createLogger } from './logger.js';
 import { createLazyClient } from './temporal.js';
 import { buildDeliveryDeps } from './api/delivery-deps.js';
+import { createBatchMessageStore } from './db/batch-messages.js';
 import { createSql } from './db/client.js';
 import { migrate } from './db/migrate.js';
 
@@ -17,8 +19,12 @@ async function main() {
   // With a database the API also takes SES events, keeps the suppression list and unsubscribes.
   const sql = config.databaseUrl ? createSql(config.databaseUrl) : undefined;
   if (sql) await migrate(sql);
+  const single = createEmailGateway(client, config.temporal.taskQueue, timeout);
+  // With a database, POST /messages sends each request's messages in one BatchSendWorkflow.
+  const batched = sql ? createBatchGateway(client, config.temporal.taskQueue, timeout, createBatchMessageStore(sql), single) : undefined;
   const app = createApp({
-    emails: createEmailGateway(client, config.temporal.taskQueue, timeout),
+    emails: batched?.emails ?? single,
+    batches: batched?.batches,
     checkTemporal: async () => {
       await client.withDeadline(Date.now() + timeout, () => connection.workflowService.getSystemInfo({}));
     },

@@ -3,4 +3,5 @@ export { SendEmailWorkflow } from './send-email.js';
 export { TaskReminderWorkflow } from './reminder.js';
 export { DueTaskSweepWorkflow } from './sweep.js';
 export { OwnerDigestWorkflow } from './digest.js';
+export { BatchSendWorkflow } from './batch-send.js';
 export { WebhookDeliveryWorkflow, ConfirmSnsSubscriptionWorkflow, MirrorSesSuppressionWorkflow } from './events.js';

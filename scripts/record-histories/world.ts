@@ -45,7 +45,7 @@ export interface World {
 }
 
 /** SMTP primary, SES available as a fallback when the plan names it; plan values as in the workflow tests. */
-export function world(plan: Partial<Omit<DeliveryPlan, 'enhancerAvailable'>> = {}, enhancer?: Enhancer): World {
+export function world(plan: Partial<Omit<DeliveryPlan, 'enhancerAvailable'>> = {}, enhancer?: Enhancer, extra: Partial<ActivityDeps> = {}): World {
   const smtp = new FakeMailer('smtp');
   const ses = new FakeMailer('ses');
   const store = new FakeTaskStore();
@@ -67,6 +67,7 @@ export function world(plan: Partial<Omit<DeliveryPlan, 'enhancerAvailable'>> = {
       geminiTimeoutMs: 5_000,
       ...plan,
     },
+    ...extra,
   };
   return { smtp, ses, store, activities: createActivities(deps) };
 }

@@ -6,6 +6,7 @@ import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import type { Logger } from 'pino';
 import type { Utf8Check } from '../mail/utf8-support.js';
+import type { BatchGateway } from './batches.js';
 import type { EmailGateway } from './emails.js';
 import { ApiError, isTemporalUnavailable } from './errors.js';
 import { createApiMetrics } from './metrics.js';
@@ -43,6 +44,8 @@ export interface AppDeps {
   /** Whether the providers can send to a local part beyond ASCII; absent: such addresses get 400. */
   utf8LocalParts?: Utf8Check;
   delivery?: DeliveryDeps;
+  /** POST /messages in one BatchSendWorkflow per request (needs the database); absent: a workflow per message. */
+  batches?: BatchGateway;
 }
 
 export function createApp(deps: AppDeps) {
@@ -87,7 +90,7 @@ export function createApp(deps: AppDeps) {
     app.route('/suppressions', suppressionRoutes(d.suppressions, (address, reason) => (reason === 'bounce' || reason === 'complaint' ? d.effects.mirrorSuppression(address, reason) : Promise.resolve())));
     if (d.unsubscribeSecret) app.route('/unsubscribe', unsubscribeRoutes(d.unsubscribeSecret, d.suppressions));
   }
-  app.route('/messages', batchRoutes(deps.emails, rules, accepted));
+  app.route('/messages', batchRoutes(deps.emails, rules, accepted, deps.batches));
   app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
   registerOpenApi(app);
   registerDocsPage(app);

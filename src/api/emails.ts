@@ -20,7 +20,8 @@ export interface EmailGateway {
   cancel(id: string): Promise<{ status: EmailStatus; requested: boolean }>;
 }
 
-function requestHash(input: SendEmailInput): string {
+/** What an Idempotency-Key is compared on: the same key with another payload is a conflict. */
+export function requestHash(input: SendEmailInput): string {
   const canonical = JSON.stringify([input.to, input.subject, input.text, input.enhance, input.sendAt ?? null]);
   return createHash('sha256').update(canonical).digest('hex');
 }

@@ -1,6 +1,7 @@
 import type { ActivityDeps } from '../../activities/index.js';
 import { createSql, type Sql } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
+import { createBatchMessageStore } from '../db/batch-messages.js';
 import { createSendLedger } from '../db/ledger.js';
 import { createTaskStore } from '../db/tasks.js';
 import { buildDeliveryDeps } from './delivery-deps.js';
@@ -40,8 +41,10 @@ export async function buildWorkerResources(config: Config, opts: { searchAttribu
     : undefined;
   const store = sql ? createTaskStore(sql) : undefined;
   const ledger = sql ? createSendLedger(sql) : undefined;
-  // The ledger stays bounded: rows past the retention go, a slice at a time, every ten minutes.
-  const pruning = ledger ? setInterval(() => void ledger.prune(config.sendLedgerRetentionMs).catch(() => {}), 10 * 60_000).unref() : undefined;
+  const messages = sql ? createBatchMessageStore(sql) : undefined;
+  // The ledger and the batch rows stay bounded: rows past the retention go, a slice at a time.
+  const prune = () => Promise.all([ledger?.prune(config.sendLedgerRetentionMs), messages?.prune(config.sendLedgerRetentionMs)]).catch(() => {});
+  const pruning = sql ? setInterval(() => void prune(), 10 * 60_000).unref() : undefined;
   const delivery = buildDeliveryDeps(config, sql);
   const deps: ActivityDeps = {
     ...delivery.deps,
@@ -50,6 +53,7 @@ export async function buildWorkerResources(config: Config, opts: { searchAttribu
     tasks: store,
     digests: store,
     ledger,
+    messages,
     from,
     plan: {
       primary: config.mail.provider,

@@ -50,6 +50,10 @@ const REQUIRED: Record<string, (h: History) => boolean> = {
   'MirrorSesSuppressionWorkflow/mirrored': endsWith('WORKFLOW_EXECUTION_COMPLETED'),
   'TaskReminderWorkflow/suppressed': all(has('MARKER_RECORDED'), endsWith('WORKFLOW_EXECUTION_COMPLETED')),
   'OwnerDigestWorkflow/suppressed': all(has('MARKER_RECORDED'), endsWith('WORKFLOW_EXECUTION_COMPLETED')),
+  'SendEmailWorkflow/first-attempt-sent': all(has('MARKER_RECORDED'), (h) => !eventTypes(h).includes('ACTIVITY_TASK_SCHEDULED'), endsWith('WORKFLOW_EXECUTION_COMPLETED')),
+  'SendEmailWorkflow/first-attempt-retried-then-sent': all(has('MARKER_RECORDED'), has('ACTIVITY_TASK_COMPLETED'), endsWith('WORKFLOW_EXECUTION_COMPLETED')),
+  'BatchSendWorkflow/all-sent': all(has('ACTIVITY_TASK_COMPLETED'), endsWith('WORKFLOW_EXECUTION_COMPLETED')),
+  'BatchSendWorkflow/one-handed-off': all(has('START_CHILD_WORKFLOW_EXECUTION_INITIATED'), endsWith('WORKFLOW_EXECUTION_COMPLETED')),
 };
 
 const todaysCode = () =>
@@ -65,6 +69,7 @@ describe('recorded workflow histories replay against today\'s workflow code', ()
       .map(([k]) => k)
       .sort();
     assert.deepEqual(exported, [
+      'BatchSendWorkflow',
       'ConfirmSnsSubscriptionWorkflow',
       'DueTaskSweepWorkflow',
       'MirrorSesSuppressionWorkflow',

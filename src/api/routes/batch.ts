@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { IDEMPOTENCY_KEY_PATTERN } from '../../shared.js';
+import type { BatchGateway, Queued } from '../batches.js';
 import type { EmailGateway } from '../emails.js';
 import { ApiError, invalid, isTemporalUnavailable, type FieldProblem } from '../errors.js';
 import { readJson, toEmailInput, type RecipientRules } from '../requests.js';
@@ -53,8 +54,10 @@ async function prepare(item: unknown, index: number, rules: RecipientRules): Pro
  * Messages sharing an idempotency_key are resolved in index order, never by which start wins a race:
  * the first is started, a later one with the same payload is its duplicate, one with another payload
  * is an idempotency_conflict naming both indexes.
+ * With `batches` (the API has a database), the messages to send now without enhancement go out in one
+ * BatchSendWorkflow instead of a workflow each; the others (send_at, enhance) still get their own.
  */
-export function batchRoutes(emails: EmailGateway, rules: RecipientRules, onAccepted: (duplicate: boolean) => void) {
+export function batchRoutes(emails: EmailGateway, rules: RecipientRules, onAccepted: (duplicate: boolean) => void, batches?: BatchGateway) {
   return new Hono().post('/', async (c) => {
     const raw = await readJson(c.req.raw);
     const body = raw && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : undefined;
@@ -89,19 +92,26 @@ export function batchRoutes(emails: EmailGateway, rules: RecipientRules, onAccep
         );
       }
     }
+    const settle = (p: Extract<Prepared, { input: SendEmailInput }>, r: Queued | { error: unknown }) => {
+      if ('error' in r) {
+        results[p.index] = rejected(p.index, r.error);
+        return;
+      }
+      onAccepted(r.duplicate);
+      results[p.index] = { index: p.index, status: 'queued', workflow_id: r.workflowId, idempotency_key: p.key, duplicate: r.duplicate, status_url: `/message/${encodeURIComponent(r.workflowId)}` };
+    };
+    const toQueue = prepared.filter((p): p is Extract<Prepared, { input: SendEmailInput }> => !('failed' in p) && !results[p.index] && !laterOf.has(p.index));
+    const batched = batches ? toQueue.filter((p) => !p.input.sendAt && !p.input.enhance) : [];
+    const own = toQueue.filter((p) => !batched.includes(p));
     // Distinct keys start concurrently; the order among them changes nothing.
-    await Promise.all(
-      prepared.map(async (p) => {
-        if ('failed' in p || results[p.index] || laterOf.has(p.index)) return;
-        try {
-          const { workflowId, duplicate } = await emails.queue(p.input, p.key);
-          onAccepted(duplicate);
-          results[p.index] = { index: p.index, status: 'queued', workflow_id: workflowId, idempotency_key: p.key, duplicate, status_url: `/message/${encodeURIComponent(workflowId)}` };
-        } catch (err) {
-          results[p.index] = rejected(p.index, err);
-        }
-      }),
-    );
+    await Promise.all([
+      ...own.map(async (p) => settle(p, await emails.queue(p.input, p.key).catch((error: unknown) => ({ error })))),
+      (async () => {
+        if (!batched.length || !batches) return;
+        const answers = await batches.queueBatch(batched.map((p) => ({ input: p.input, key: p.key }))).catch((error: unknown) => batched.map(() => ({ error })));
+        batched.forEach((p, i) => settle(p, answers[i]!));
+      })(),
+    ]);
     // A later copy shares its first's fate: queued (as a duplicate) or rejected for the same reason.
     for (const [index, first] of laterOf) {
       const r = results[first]!;
