@@ -20,6 +20,7 @@ import type { SuppressionStore } from '../db/suppressions.js';
 import { deliveryOf } from '../events/delivery.js';
 import type { SnsVerifier } from '../events/sns-verify.js';
 import { registerDeliveryMetrics } from './delivery-metrics.js';
+import type { ReminderStatusLookup } from './reminder-status.js';
 import type { EventEffects } from './effects.js';
 import { sesEventRoutes } from './routes/ses-events.js';
 import { suppressionRoutes } from './routes/suppressions.js';
@@ -33,6 +34,7 @@ export interface DeliveryDeps {
   effects: EventEffects;
   softBounceLimit: number;
   unsubscribeSecret?: string;
+  reminderStatus?: ReminderStatusLookup;
 }
 
 export interface AppDeps {
@@ -83,10 +85,10 @@ export function createApp(deps: AppDeps) {
   const rules = { allowlist: security.recipientAllowlist, utf8LocalParts: deps.utf8LocalParts };
   const d = deps.delivery;
   const deliveryFor = d ? async (s: { messageId: string; providerMessageId?: string }) => deliveryOf(await d.events.forEmail({ messageId: s.messageId || undefined, sesMessageId: s.providerMessageId })) : undefined;
-  app.route('/message', messagesRoutes(deps.emails, rules, accepted, deliveryFor));
+  app.route('/message', messagesRoutes(deps.emails, rules, accepted, deliveryFor, d?.reminderStatus));
   if (d) {
     const counted = registerDeliveryMetrics(metrics.registry, d.events, d.suppressions);
-    app.route('/events', sesEventRoutes({ verify: d.verify, store: d.events, effects: d.effects, softBounceLimit: d.softBounceLimit, logger: deps.logger, ...counted }));
+    app.route('/events', sesEventRoutes({ verify: d.verify, store: d.events, effects: d.effects, softBounceLimit: d.softBounceLimit, logger: deps.logger, suppressions: d.suppressions, ...counted }));
     app.route('/suppressions', suppressionRoutes(d.suppressions, (address, reason) => (reason === 'bounce' || reason === 'complaint' ? d.effects.mirrorSuppression(address, reason) : Promise.resolve())));
     if (d.unsubscribeSecret) app.route('/unsubscribe', unsubscribeRoutes(d.unsubscribeSecret, d.suppressions));
   }

@@ -7,6 +7,8 @@ import { snsAgent } from '../events/sns-agent.js';
 import { createSnsVerifier } from '../events/sns-verify.js';
 import type { DeliveryDeps } from './app.js';
 import { createEventEffects } from './effects.js';
+import { createReminderStatusLookup } from './reminder-status.js';
+import { addressDomain } from '../mail/message-id.js';
 
 /** The API's delivery-truth parts (SNS endpoint, suppressions, unsubscribe) over one database. */
 export function buildDeliveryDeps(config: Config, sql: Sql, client: Client): DeliveryDeps {
@@ -23,5 +25,12 @@ export function buildDeliveryDeps(config: Config, sql: Sql, client: Client): Del
     }),
     softBounceLimit: config.events.softBounceLimit,
     unsubscribeSecret: config.unsubscribe?.secret,
+    // The worker's rule for the Message-ID domain, so the API derives the same Message-IDs.
+    reminderStatus: createReminderStatusLookup(
+      client,
+      sql,
+      config.mail.messageIdDomain ?? addressDomain(config.mail.provider === 'ses' ? config.mail.sesFrom : config.mail.smtpFrom) ?? 'localhost',
+      config.http.temporalTimeoutMs,
+    ),
   };
 }

@@ -5,7 +5,7 @@ import { buildDeliveryDeps } from '../../src/api/delivery-deps.js';
 import type { Sql } from '../../src/db/client.js';
 import { unsubscribeToken } from '../../src/unsubscribe/token.js';
 import { buildApp, postMessage, waitForState } from '../support/api.js';
-import { createTestDatabase } from '../support/db.js';
+import { createTestDatabase, seedTasks } from '../support/db.js';
 import { testConfig } from '../support/env.js';
 import { SES_VARS, sesSentMessages, verifySesIdentity } from '../support/ses.js';
 import { sesEvent, SNS_HOST, startFakeSns, TOPIC_ARN, type FakeSns } from '../support/sns.js';
@@ -22,6 +22,7 @@ describe('delivery truth: signed SNS events from SES, the suppression list, webh
   let hooks: Awaited<ReturnType<typeof startWebhookReceiver>>;
   let w: TestWorker;
   let app: ReturnType<typeof buildApp>;
+  let taskQueue: string;
   const tag = randomUUID().slice(0, 8);
   const to = { delivered: `ok-${tag}@example.com`, bounced: `gone-${tag}@example.com`, complained: `angry-${tag}@example.com` };
   const sent: Record<string, { id: string; messageId: string; sesMessageId: string }> = {};
@@ -46,6 +47,7 @@ describe('delivery truth: signed SNS events from SES, the suppression list, webh
       PUBLIC_BASE_URL: 'https://mailer.example.com',
       UNSUBSCRIBE_SECRET,
     });
+    taskQueue = config.temporal.taskQueue;
     w = await startTestWorker(config);
     app = buildApp(config, w.client, { delivery: buildDeliveryDeps(config, db.sql, w.client) });
   });
@@ -187,6 +189,44 @@ describe('delivery truth: signed SNS events from SES, the suppression list, webh
     // A message (not a reminder) to that owner still goes out.
     const { workflow_id } = (await (await postMessage(app, { destinataire: address, sujet: 'Direct', message: 'x' })).json()) as { workflow_id: string };
     assert.equal((await waitForState(app, workflow_id, ['sent', 'failed', 'suppressed'])).state, 'sent');
+  });
+
+  test('search by recipient shows each email with its delivery state, and the suppression', async () => {
+    const res = await app.request(`/events?recipient=${encodeURIComponent(to.bounced)}`);
+    const body = (await res.json()) as { suppression: { reason: string }; emails: { message_id: string; delivery: { status: string } }[] };
+    assert.equal(body.suppression.reason, 'bounce');
+    assert.deepEqual(body.emails.map((e) => [e.message_id, e.delivery.status]), [[sent.bounced!.messageId, 'bounced']]);
+    assert.equal((await app.request('/events?recipient=nope')).status, 400);
+  });
+
+  test('a reminder is found by its id, and its SES events by its Message-ID', async () => {
+    const dueAt = new Date('2033-02-01T09:00:00.000Z');
+    const [taskId] = await seedTasks(db.sql, [{ title: `R-${tag}`, dueAt: new Date(dueAt.getTime()), ownerEmail: `reminded-${tag}@example.com` }]);
+    await w.client.workflow.execute('DueTaskSweepWorkflow', { taskQueue, workflowId: `sweep-${randomUUID()}`, args: [{ windowStart: new Date(dueAt.getTime() - 3_600_000).toISOString() }] });
+    const id = `reminder-${taskId}-${dueAt.getTime()}`;
+    const before = (await (await app.request(`/message/${id}`)).json()) as { state: string; to: string; message_id: string; delivery: { status: string } };
+    assert.equal(before.state, 'sent');
+    assert.equal(before.to, `reminded-${tag}@example.com`);
+    assert.equal(before.delivery.status, 'unknown');
+    const ses = (await sesSentMessages()).find((m) => m.raw_data.includes(`Message-ID: ${before.message_id}`));
+    assert.ok(ses, 'the reminder went through SES with its Message-ID');
+    assert.match(ses.raw_data, /List-Unsubscribe-Post: List-Unsubscribe=One-Click/);
+    const res = await postSns(sns.notification(sesEvent('Delivery', { sesMessageId: ses.id, messageId: before.message_id, to: before.to })));
+    assert.equal(res.status, 200);
+    const after = (await (await app.request(`/message/${id}`)).json()) as { delivery: { status: string } };
+    assert.equal(after.delivery.status, 'delivered');
+    assert.equal((await app.request(`/message/reminder-999999-1`)).status, 404);
+  });
+
+  test('metrics: events by type, suppressions by reason, bounce and complaint rates over 24 h', async () => {
+    const text = await (await app.request('/metrics')).text();
+    assert.match(text, /mailer_ses_events_total\{type="bounce"\} 1/);
+    assert.match(text, /mailer_ses_events_total\{type="complaint"\} 1/);
+    assert.match(text, /mailer_suppressions_added_total\{reason="bounce"\} 1/);
+    assert.match(text, /mailer_suppressions\{reason="complaint"\} 1/);
+    const rate = (name: string) => Number(new RegExp(`^${name} ([0-9.e-]+)$`, 'm').exec(text)?.[1]);
+    assert.ok(rate('mailer_bounce_rate_24h') > 0 && rate('mailer_bounce_rate_24h') < 1, text.slice(0, 200));
+    assert.ok(rate('mailer_complaint_rate_24h') > 0);
   });
 
   test('the webhook receiver got every state change, signed, once per webhook-id, after refusing the first attempts', async () => {

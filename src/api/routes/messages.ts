@@ -28,6 +28,8 @@ export function messagesRoutes(
   rules: RecipientRules = { allowlist: [] },
   onAccepted: (duplicate: boolean) => void = () => {},
   deliveryFor?: (s: EmailStatus) => Promise<Delivery>,
+  /** Reminders and digests by their id (reminder-<task>-<due>, digest-<owner>). */
+  reminderStatus?: (id: string) => Promise<EmailStatus | undefined>,
 ) {
   return new Hono()
     .post('/', async (c) => {
@@ -50,7 +52,8 @@ export function messagesRoutes(
       );
     })
     .get('/:id', async (c) => {
-      const status = await emails.status(emailId(c.req.param('id')));
+      const id = emailId(c.req.param('id'));
+      const status = (await reminderStatus?.(id)) ?? (await emails.status(id));
       // What happened after the provider said yes, from the SES events recorded for this email.
       return c.json({ ...presentStatus(status), ...(deliveryFor ? { delivery: await deliveryFor(status) } : {}) });
     })

@@ -1,11 +1,13 @@
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
-import type { EventStore } from '../../db/events.js';
+import type { EventStore, StoredEvent } from '../../db/events.js';
+import type { SuppressionStore } from '../../db/suppressions.js';
+import { deliveryOf } from '../../events/delivery.js';
 import { parseSesEvent, SesEventError, type SesEvent } from '../../events/ses-event.js';
 import { SnsRefused, type SnsMessage, type SnsVerifier } from '../../events/sns-verify.js';
 import type { WebhookEvent, WebhookEventType } from '../../webhooks/types.js';
 import type { EventEffects } from '../effects.js';
-import { ApiError } from '../errors.js';
+import { ApiError, invalid } from '../errors.js';
 
 export interface SesEventsDeps {
   verify: SnsVerifier;
@@ -13,6 +15,7 @@ export interface SesEventsDeps {
   effects: EventEffects;
   softBounceLimit: number;
   logger: Logger;
+  suppressions?: SuppressionStore;
   onEvent?: (type: string) => void;
   onSuppressed?: (reason: string) => void;
 }
@@ -43,7 +46,25 @@ function webhookFor(msg: SnsMessage, e: SesEvent): WebhookEvent | undefined {
  * topic, signature) before anything else; a refused one records nothing.
  */
 export function sesEventRoutes(deps: SesEventsDeps) {
-  return new Hono().post('/ses', async (c) => {
+  return new Hono()
+    .get('/', async (c) => {
+      // Search by recipient: every email with events for this address, each with its delivery state.
+      const recipient = c.req.query('recipient')?.trim().toLowerCase();
+      if (!recipient || !/^[^\s@]+@[^\s@]+$/.test(recipient)) throw invalid([{ field: 'recipient', reason: 'must be an email address' }]);
+      const events = await deps.store.forRecipient(recipient, 500);
+      const byEmail = new Map<string, StoredEvent[]>();
+      for (const e of [...events].reverse()) {
+        const key = e.messageId ?? e.sesMessageId ?? 'unknown';
+        byEmail.set(key, [...(byEmail.get(key) ?? []), e]);
+      }
+      const suppressed = deps.suppressions ? await deps.suppressions.find(recipient, 'reminder') : undefined;
+      return c.json({
+        recipient,
+        suppression: suppressed ?? null,
+        emails: [...byEmail.entries()].map(([key, list]) => ({ message_id: list[0]!.messageId ?? null, provider_message_id: list[0]!.sesMessageId ?? key, delivery: deliveryOf(list) })),
+      });
+    })
+    .post('/ses', async (c) => {
     let msg: SnsMessage;
     try {
       msg = await deps.verify(await c.req.text());
