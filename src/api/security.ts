@@ -13,7 +13,9 @@ export interface SecurityOptions {
   recipientAllowlist: string[];
 }
 
-const OPEN_PATHS = [/^\/$/, /^\/health\//, /^\/openapi\.json$/, /^\/docs(\/|$)/];
+// /events/ses and /unsubscribe/ carry their own proof (an SNS signature, an HMAC token): SNS and mail
+// clients cannot send a bearer key.
+const OPEN_PATHS = [/^\/$/, /^\/health\//, /^\/openapi\.json$/, /^\/docs(\/|$)/, /^\/events\/ses$/, /^\/unsubscribe\/[^/]+$/];
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /** Which key a request presented, or undefined. Every key is compared, in constant time. */
