@@ -41,6 +41,27 @@ async function main() {
     // Human-readable logs for a person at a terminal, unless LOG_FORMAT says otherwise.
     const overrides: Record<string, string> = config.logFormat ? {} : { LOG_FORMAT: 'pretty' };
 
+    if (!config.databaseUrl) {
+      const db: EmbeddedDb = await startEmbeddedPostgres({ dir: path.join(dataDir, 'postgres'), port: config.embeddedPostgresPort });
+      stops.push(() => db.stop());
+      overrides.DATABASE_URL = db.url;
+    }
+
+    const sesConfigured = config.mail.provider === 'ses' || config.mail.fallback === 'ses';
+    let mailUrl: string | undefined;
+    if (!config.smtp.configured && !sesConfigured) {
+      const mailDir = path.join(dataDir, 'mail');
+      const catcher = new MailCatcher({ port: config.mailcatcher.smtpPort, dir: mailDir });
+      await catcher.start();
+      stops.push(() => catcher.stop());
+      const web = await startMailWeb(mailDir, config.mailcatcher.httpPort);
+      stops.push(() => new Promise((r) => web.close(r)));
+      Object.assign(overrides, { SMTP_SERVER: '127.0.0.1', SMTP_PORT: String(catcher.port), MAIL_PROVIDER: 'smtp' });
+      mailUrl = `http://localhost:${config.mailcatcher.httpPort}`;
+    }
+
+    // The Temporal dev server last of the three: it picks its internal ports at random among the free
+    // ones, so the ports of our own listeners are taken first and cannot be among them.
     const temporalPort = portOf(config.temporal.address);
     if (await canConnect(temporalPort)) {
       say(`Temporal already answers on ${config.temporal.address}; using it`);
@@ -59,24 +80,6 @@ async function main() {
         void shutdown(1);
       });
       overrides.TEMPORAL_ADDRESS = server.address;
-    }
-
-    if (!config.databaseUrl) {
-      const db: EmbeddedDb = await startEmbeddedPostgres({ dir: path.join(dataDir, 'postgres'), port: config.embeddedPostgresPort });
-      stops.push(() => db.stop());
-      overrides.DATABASE_URL = db.url;
-    }
-
-    const sesConfigured = config.mail.provider === 'ses' || config.mail.fallback === 'ses';
-    let mailUrl: string | undefined;
-    if (!config.smtp.configured && !sesConfigured) {
-      const mailDir = path.join(dataDir, 'mail');
-      const catcher = new MailCatcher({ port: config.mailcatcher.smtpPort, dir: mailDir });
-      await catcher.start();
-      const web = startMailWeb(mailDir, config.mailcatcher.httpPort);
-      stops.push(() => catcher.stop(), () => new Promise((r) => web.close(r)));
-      Object.assign(overrides, { SMTP_SERVER: '127.0.0.1', SMTP_PORT: String(catcher.port), MAIL_PROVIDER: 'smtp' });
-      mailUrl = `http://localhost:${config.mailcatcher.httpPort}`;
     }
 
     const env = childEnv(overrides);

@@ -38,3 +38,26 @@ export function portOf(address: string): number {
   const m = /:(\d+)$/.exec(address);
   return m ? Number(m[1]) : 7233;
 }
+
+/**
+ * `count` distinct free ports below Linux's ephemeral range (32768–60999), for listeners that start
+ * one after another: a port from freePort() is ephemeral, and while it waits unbound another
+ * process's bind(0) or outgoing connection may take it (the Temporal dev server picks its internal
+ * ports that way). The stack's own defaults (3000, 7233, 5433, …) are below that range for the same reason.
+ */
+export async function freeStablePorts(count: number): Promise<number[]> {
+  const taken = new Set<number>();
+  while (taken.size < count) {
+    const port = 10_000 + Math.floor(Math.random() * 22_000);
+    if (!taken.has(port) && (await isFree(port))) taken.add(port);
+  }
+  return [...taken];
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}

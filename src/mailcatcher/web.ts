@@ -47,6 +47,14 @@ export function mailWebApp(dir: string) {
     .get('/messages/:id', (c) => c.redirect(`/#${encodeURIComponent(c.req.param('id'))}`));
 }
 
-export function startMailWeb(dir: string, port: number, host = '127.0.0.1'): ServerType {
-  return serve({ fetch: mailWebApp(dir).fetch, port, hostname: host });
+/** The page, listening; a port it cannot have is a clear error, never an unhandled 'error' event. */
+export function startMailWeb(dir: string, port: number, host = '127.0.0.1'): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: mailWebApp(dir).fetch, port, hostname: host }, () => {
+      server.off('error', fail);
+      resolve(server);
+    });
+    const fail = (err: Error) => reject(new Error(`the mail catcher page cannot listen on ${host}:${port} (${err.message}): set MAILCATCHER_HTTP_PORT to a free port`));
+    server.once('error', fail);
+  });
 }

@@ -33,7 +33,7 @@ describe('npm run dev: the service started the way the README says', () => {
     await startStack();
   });
   after(async () => {
-    await stopStack();
+    await stack.stopAndReap();
     await gemini.stop();
   });
 

@@ -21,7 +21,7 @@ interface Doc {
 describe('the mail catcher page, in headless Chromium: list, open, HTML in a sandbox, tabs, search, refresh, delete', () => {
   const dir = mkdtempSync(path.join(infra.workDir, 'catcher-'));
   const catcher = new MailCatcher({ dir });
-  let web: ReturnType<typeof startMailWeb>;
+  let web: Awaited<ReturnType<typeof startMailWeb>>;
   let base = '';
   let browser: Browser;
   let page: Page;
@@ -32,7 +32,7 @@ describe('the mail catcher page, in headless Chromium: list, open, HTML in a san
   before(async () => {
     const smtpPort = await catcher.start();
     const httpPort = await freePort();
-    web = startMailWeb(dir, httpPort);
+    web = await startMailWeb(dir, httpPort);
     base = `http://127.0.0.1:${httpPort}`;
     tracker = createServer((_req, res) => {
       trackerHits++;

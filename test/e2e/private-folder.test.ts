@@ -43,7 +43,7 @@ describe('npm run dev from a project and DATA_DIR inside a 0700 folder' + (asRoo
     await stack.start();
   });
   after(async () => {
-    await stack.stop();
+    await stack.stopAndReap();
     const pgData = path.join(dataDir(), 'postgres');
     // The data folder this test made outside the project (under root) goes with the test.
     if (asRoot && lstatSync(pgData, { throwIfNoEntry: false })?.isSymbolicLink()) rmSync(readlinkSync(pgData), { recursive: true, force: true });
@@ -82,7 +82,7 @@ describe('npm run dev from a project and DATA_DIR inside a 0700 folder' + (asRoo
     const id = sent.messageId!.replace(/^<(.*)@.*>$/, '$1');
     await stack.stop();
     const pgData = realpathSync(path.join(dataDir(), 'postgres'));
-    assert.equal(processesUsing(dataDir()) + processesUsing(pgData), '', 'nothing of the stack outlives npm run dev');
+    assert.equal(processesUsing(dataDir()) + processesUsing(pgData), '', `nothing of the stack outlives npm run dev; its output:\n${stack.log.slice(-3000)}`);
     await stack.start();
     const again = (await (await fetch(`${stack.api}/message/${id}`)).json()) as { state: string };
     assert.equal(again.state, 'sent', 'Temporal kept the email');

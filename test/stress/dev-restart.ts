@@ -50,7 +50,7 @@ async function main() {
     console.error(`[stress] failed: ${(err as Error).message}\n--- the stack's output ---\n${stack.log.slice(-6000)}`);
     process.exitCode = 1;
   } finally {
-    await stack.stop().catch(() => {});
+    await stack.stopAndReap().catch(() => {});
     for (const l of loops) l.kill('SIGKILL');
     rmSync(work, { recursive: true, force: true });
   }

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { ROOT } from '../../scripts/tools.mjs';
-import { freePort, waitForPort } from '../../src/dev/ports.js';
+import { freeStablePorts, waitForPort } from '../../src/dev/ports.js';
 
 /** `npm run …` as a user types it, in `cwd`, in a process group of its own. */
 export function npm(args: string[], env: Record<string, string>, cwd = ROOT): ChildProcess {
@@ -19,21 +19,26 @@ export function output(child: ChildProcess): Promise<{ code: number; out: string
   return new Promise((resolve) => child.once('exit', (code) => resolve({ code: code ?? 1, out })));
 }
 
-/** Ports of their own for every listener of the stack, as variables of `npm run dev`. */
+/**
+ * Ports of their own for every listener of the stack, as variables of `npm run dev`: below the
+ * ephemeral range, as the defaults are, so that nothing else can take one while it waits unbound.
+ */
 export async function stackPorts(): Promise<Record<string, string>> {
+  const [api, temporal, ui, pg, smtp, web, metrics] = (await freeStablePorts(7)).map(String);
   return {
-    PORT: String(await freePort()),
-    TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`,
-    TEMPORAL_UI_PORT: String(await freePort()),
-    EMBEDDED_POSTGRES_PORT: String(await freePort()),
-    MAILCATCHER_SMTP_PORT: String(await freePort()),
-    MAILCATCHER_HTTP_PORT: String(await freePort()),
-    WORKER_METRICS_PORT: String(await freePort()),
+    PORT: api!,
+    TEMPORAL_ADDRESS: `127.0.0.1:${temporal}`,
+    TEMPORAL_UI_PORT: ui!,
+    EMBEDDED_POSTGRES_PORT: pg!,
+    MAILCATCHER_SMTP_PORT: smtp!,
+    MAILCATCHER_HTTP_PORT: web!,
+    WORKER_METRICS_PORT: metrics!,
   };
 }
 
 export class DevStack {
   private child: ChildProcess | undefined;
+  private readonly groups: number[] = [];
   log = '';
 
   constructor(
@@ -48,6 +53,7 @@ export class DevStack {
   async start(): Promise<void> {
     const child = npm(['dev'], this.env, this.cwd);
     this.child = child;
+    if (child.pid) this.groups.push(child.pid);
     child.stdout?.on('data', (d: Buffer) => (this.log += d));
     child.stderr?.on('data', (d: Buffer) => (this.log += d));
     const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`npm run dev exited with ${code}`))));
@@ -59,10 +65,26 @@ export class DevStack {
   /** Ctrl-C: SIGINT to the whole group, as a terminal sends it; resolves when npm has exited. */
   async stop(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    if (!child) return;
+    if (child.exitCode !== null || child.signalCode !== null) {
+      this.log += `\n[test] npm run dev had already exited (${child.exitCode ?? child.signalCode}) before Ctrl-C\n`;
+      return;
+    }
     const done = new Promise((r) => child.once('exit', r));
     process.kill(-child.pid!, 'SIGINT');
     await done;
+  }
+
+  /** For after(): whatever of the stack's process group is still alive is killed, so a failed test cannot hang the run. */
+  async stopAndReap(): Promise<void> {
+    await this.stop();
+    for (const group of this.groups) {
+      try {
+        process.kill(-group, 'SIGKILL');
+      } catch {
+        /* the group is gone: nothing outlived npm */
+      }
+    }
   }
 
   async waitSent(id: string): Promise<Record<string, unknown>> {
