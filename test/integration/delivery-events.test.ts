@@ -26,6 +26,7 @@ describe('delivery truth: signed SNS events from SES, the suppression list, webh
   const tag = randomUUID().slice(0, 8);
   const to = { delivered: `ok-${tag}@example.com`, bounced: `gone-${tag}@example.com`, complained: `angry-${tag}@example.com` };
   const sent: Record<string, { id: string; messageId: string; sesMessageId: string }> = {};
+  const mirrored: [string, string][] = [];
 
   before(async () => {
     db = await createTestDatabase();
@@ -39,6 +40,7 @@ describe('delivery truth: signed SNS events from SES, the suppression list, webh
       DATABASE_URL: db.url,
       SWEEP_SCHEDULE_ON_START: 'false',
       SES_EVENTS_TOPIC_ARNS: TOPIC_ARN,
+      SUPPRESS_AFTER_SOFT_BOUNCES: '3',
       SNS_CERT_CA_FILE: sns.caFile,
       SNS_CERT_CONNECT_TO: sns.connectTo,
       WEBHOOK_URL: hooks.url,
@@ -48,7 +50,9 @@ describe('delivery truth: signed SNS events from SES, the suppression list, webh
       UNSUBSCRIBE_SECRET,
     });
     taskQueue = config.temporal.taskQueue;
-    w = await startTestWorker(config);
+    w = await startTestWorker(config, {
+      patchDeps: (d) => ({ ...d, putSesSuppression: async (address, reason) => void mirrored.push([address, reason]) }),
+    });
     app = buildApp(config, w.client, { delivery: buildDeliveryDeps(config, db.sql, w.client) });
   });
   after(async () => {
@@ -191,6 +195,29 @@ describe('delivery truth: signed SNS events from SES, the suppression list, webh
     assert.equal((await waitForState(app, workflow_id, ['sent', 'failed', 'suppressed'])).state, 'sent');
   });
 
+  test('bounces and complaints are mirrored into SES\'s account-level suppression list, by a workflow', async () => {
+    // moto has no SES v2 suppression-list API, so the worker's PutSuppressedDestination call is the one
+    // replaced part here (patchDeps): what is checked is that each addition reaches it, with its reason.
+    const deadline = Date.now() + 20_000;
+    const want = [[to.bounced, 'BOUNCE'], [to.complained, 'COMPLAINT']];
+    const has = () => want.every(([a, r]) => mirrored.some(([ma, mr]) => ma === a && mr === r));
+    while (!has() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    assert.ok(has(), JSON.stringify(mirrored));
+  });
+
+  test('transient bounces suppress only after SUPPRESS_AFTER_SOFT_BOUNCES within 7 days', async () => {
+    const address = `full-${tag}@example.com`;
+    const soft = () => sesEvent('Bounce', { sesMessageId: randomUUID(), messageId: `<${randomUUID()}@x>`, to: address }, {});
+    const transient = (e: ReturnType<typeof soft>) => ({ ...e, bounce: { ...(e as unknown as { bounce: object }).bounce, bounceType: 'Transient', bounceSubType: 'MailboxFull' } });
+    for (let i = 1; i <= 3; i++) {
+      const res = await postSns(sns.notification(transient(soft())));
+      const body = (await res.json()) as { suppressed: string[] };
+      assert.deepEqual(body.suppressed, i < 3 ? [] : [address], `after ${i} soft bounces`);
+    }
+    const rows = await db.sql`SELECT reason FROM suppressions WHERE address = ${address}`;
+    assert.deepEqual(rows.map((r) => r.reason), ['soft_bounce']);
+  });
+
   test('search by recipient shows each email with its delivery state, and the suppression', async () => {
     const res = await app.request(`/events?recipient=${encodeURIComponent(to.bounced)}`);
     const body = (await res.json()) as { suppression: { reason: string }; emails: { message_id: string; delivery: { status: string } }[] };
@@ -220,7 +247,7 @@ describe('delivery truth: signed SNS events from SES, the suppression list, webh
 
   test('metrics: events by type, suppressions by reason, bounce and complaint rates over 24 h', async () => {
     const text = await (await app.request('/metrics')).text();
-    assert.match(text, /mailer_ses_events_total\{type="bounce"\} 1/);
+    assert.match(text, /mailer_ses_events_total\{type="bounce"\} [1-9]/);
     assert.match(text, /mailer_ses_events_total\{type="complaint"\} 1/);
     assert.match(text, /mailer_suppressions_added_total\{reason="bounce"\} 1/);
     assert.match(text, /mailer_suppressions\{reason="complaint"\} 1/);
