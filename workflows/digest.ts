@@ -1,7 +1,7 @@
 import { ApplicationFailure, patched, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { recipientDomain, type DigestInput, type DigestOutcome } from '../src/shared.js';
-import { SUPPRESSION_PATCH } from './announce.js';
+import { announce, SUPPRESSION_PATCH } from './announce.js';
 import { deliver } from './deliver.js';
 import { rootFailure } from './failures.js';
 import { tag } from './search.js';
@@ -36,11 +36,14 @@ export async function OwnerDigestWorkflow({ ownerId, windowStart, windowEnd, pla
       // Unsubscribed or suppressed owner: nothing sent; the tasks are marked so no sweep lists them again.
       tag(plan, { MailOutcome: 'suppressed' });
       const { marked } = await markTasksNotified({ tasks });
+      await announce(plan, 'email.suppressed', { email_id: info.workflowId, kind: 'digest', owner_id: ownerId, to: email.to, state: 'suppressed' });
       return { taskIds: tasks.map((t) => t.taskId), marked, suppressed: true };
     }
     tag(plan, { MailOutcome: 'failed' });
+    await announce(plan, 'email.failed', { email_id: info.workflowId, kind: 'digest', owner_id: ownerId, to: email.to, state: 'failed', error: { message: rootFailure(err).message } });
     throw ApplicationFailure.create({ message: rootFailure(err).message, type: 'DigestFailed', nonRetryable: true, details: [tasks.map((t) => t.taskId)] });
   }
+  await announce(plan, 'email.sent', { email_id: info.workflowId, kind: 'digest', owner_id: ownerId, to: email.to, message_id: messageId, state: 'sent' });
   const { marked } = await markTasksNotified({ tasks });
   return { taskIds: tasks.map((t) => t.taskId), messageId, marked };
 }

@@ -1,7 +1,7 @@
 import { ApplicationFailure, patched, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { messageIdFor, recipientDomain, type ReminderInput, type ReminderOutcome } from '../src/shared.js';
-import { SUPPRESSION_PATCH } from './announce.js';
+import { announce, SUPPRESSION_PATCH } from './announce.js';
 import { deliver } from './deliver.js';
 import { rootFailure } from './failures.js';
 import { tag } from './search.js';
@@ -32,13 +32,22 @@ export async function TaskReminderWorkflow({ task, email, plan }: ReminderInput)
       tag(plan, { MailOutcome: 'suppressed' });
       const { marked } = await markTaskNotified({ taskId: task.taskId, dueAt: task.dueAt, messageId: messageIdFor(workflowInfo().workflowId, plan.messageIdDomain) });
       const reason = (failure.details?.[0] as { suppression?: { reason?: string } } | undefined)?.suppression?.reason;
+      await announce(plan, 'email.suppressed', { ...about(task, email.to, plan), state: 'suppressed', suppression: { reason: reason ?? 'unknown' } });
       return { outcome: 'suppressed', reason, marked };
     }
     tag(plan, { MailOutcome: 'failed' });
+    await announce(plan, 'email.failed', { ...about(task, email.to, plan), state: 'failed', error: { message: failure.message, type: failure.type } });
     // Failed, not completed: the Web UI shows why, and a later sweep may try this task again.
     await releaseHandOff({ taskId: task.taskId, dueAt: task.dueAt });
     throw ApplicationFailure.create({ message: failure.message, type: 'ReminderFailed', nonRetryable: true });
   }
+  await announce(plan, 'email.sent', { ...about(task, email.to, plan), message_id: messageId, state: 'sent' });
   const { marked } = await markTaskNotified({ taskId: task.taskId, dueAt: task.dueAt, messageId });
   return { outcome: 'sent', messageId, marked };
+}
+
+/** What a reminder's webhook says about it: ids and recipient, never its content. */
+function about(task: ReminderInput['task'], to: string, plan: ReminderInput['plan']): Record<string, unknown> {
+  const id = workflowInfo().workflowId;
+  return { email_id: id, kind: 'reminder', task_id: task.taskId, to, message_id: messageIdFor(id, plan.messageIdDomain) };
 }
