@@ -5,7 +5,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { BatchMessageStore, BatchOutcome } from '../src/db/batch-messages.js';
 import { MailError } from '../src/mail/types.js';
 import { messageIdFor, type ProviderName } from '../src/shared.js';
-import { eachLimited, heartbeating, sendRecorded, type ActivityDeps } from './deps.js';
+import { eachLimited, heartbeating, recordSend, sendThrough, type ActivityDeps } from './deps.js';
 import { BATCH_CONCURRENCY } from './reminders.js';
 
 /** A message the batch could not send: it gets a SendEmailWorkflow of its own, with the full retries. */
@@ -38,6 +38,9 @@ export function batchActivities(deps: ActivityDeps) {
     async sendMessageBatch(input: { batchId: string }): Promise<MessageBatchResult> {
       const store = requireMessages(deps);
       const rows = await store.byBatch(input.batchId);
+      // Only a message claimed by an earlier attempt ('sending') can have been sent: the ledger is
+      // asked about those, all at once; a queued one goes straight to the provider.
+      const known = (await deps.ledger?.findMany(rows.filter((m) => m.state === 'sending').map((m) => m.messageId ?? messageIdFor(m.id, deps.plan.messageIdDomain)))) ?? new Map();
       const { primary, fallback, messageIdDomain } = deps.plan;
       // A paced provider's rate holds per email on its own queue: every message gets a workflow.
       const paced = !!deps.plan.sendTaskQueues?.[primary];
@@ -61,8 +64,14 @@ export function batchActivities(deps: ActivityDeps) {
             return;
           }
           try {
-            const r = await sendRecorded(deps, primary, { to: m.to, subject: m.subject, text: m.text, messageId });
-            outcome.sent.push({ id: m.id, messageId, provider: r.provider, providerMessageId: r.providerMessageId });
+            const recorded = known.get(messageId);
+            if (recorded) {
+              outcome.sent.push({ id: m.id, messageId, provider: recorded.provider, providerMessageId: recorded.providerMessageId });
+              return;
+            }
+            const receipt = await sendThrough(deps, primary, { to: m.to, subject: m.subject, text: m.text, messageId });
+            await recordSend(deps, { messageId, provider: primary, providerMessageId: receipt.providerMessageId });
+            outcome.sent.push({ id: m.id, messageId, provider: primary, providerMessageId: receipt.providerMessageId });
           } catch (err) {
             if (!(err instanceof MailError)) throw err;
             if (err.permanent && !fallback) outcome.failed.push({ id: m.id, messageId, error: err.message, type: err.type });

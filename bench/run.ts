@@ -14,7 +14,7 @@ import { freePort, waitForPort } from '../src/dev/ports.js';
 import { startEmbeddedPostgres } from '../src/dev/postgres.js';
 import { startTemporalDevServer, stopChild } from '../src/dev/temporal-server.js';
 import { messageWorkflowId } from '../src/shared.js';
-import { arrivalCounts, arrivals, DOMAIN, FLOOR_QUEUE, log, POOL, QUEUE, rssMb, sampleRss } from './context.js';
+import { arrivalCounts, arrivals, cpuMs, DOMAIN, FLOOR_QUEUE, log, POOL, QUEUE, rssMb, sampleRss } from './context.js';
 import { report } from './report.js';
 import { BATCH_SIZE, batchPath } from './scenarios/batch.js';
 import { crashDuplicates } from './scenarios/crash.js';
@@ -115,11 +115,13 @@ async function main() {
     const rss = sampleRss(procs);
 
     log(`Scenario 1, single-message path: ${SIZES.single} POST /message until delivered`);
+    const serviceCpu0 = { api: cpuMs(procs.api!.pid!), worker: cpuMs(procs.worker!.pid!) };
     const singleRun = await withServerCpu(serverPid, () => singlePath(api, SIZES.single, 'single'));
+    const serviceCpu = { api: (cpuMs(procs.api!.pid!) - serviceCpu0.api) / SIZES.single, worker: (cpuMs(procs.worker!.pid!) - serviceCpu0.worker) / SIZES.single };
     const single = singleRun.value;
     const singleEvents = await historyEvents(client, Array.from({ length: SIZES.single }, (_, i) => messageWorkflowId(`single-${i}`)));
     log(`  ${single.perSecond.toFixed(1)} emails/s; request to delivery p50 ${single.p50} ms, p99 ${single.p99} ms`);
-    log(`  server ${(singleRun.cpuMs / SIZES.single).toFixed(1)} CPU ms and ${singleEvents.toFixed(1)} history events per email`);
+    log(`  server ${(singleRun.cpuMs / SIZES.single).toFixed(1)} CPU ms and ${singleEvents.toFixed(1)} history events per email; API ${serviceCpu.api.toFixed(1)} and worker ${serviceCpu.worker.toFixed(1)} CPU ms per email`);
 
     const sql = postgres(db.url, { max: 2, onnotice: () => {} });
     stops.push(() => sql.end());
@@ -179,6 +181,8 @@ async function main() {
       { name: 'single-message path ÷ L2', value: single.perSecond / l2, unit: '', target: { op: '>=', value: 1.2 } },
       { name: 'single-message path, server CPU per email', value: singleRun.cpuMs / SIZES.single, unit: 'ms' },
       { name: 'single-message path, history events per email', value: singleEvents, unit: '' },
+      { name: 'single-message path, API CPU per email', value: serviceCpu.api, unit: 'ms' },
+      { name: 'single-message path, worker CPU per email', value: serviceCpu.worker, unit: 'ms' },
       { name: 'single-message path, request to delivery p50', value: single.p50, unit: 'ms' },
       { name: 'single-message path, request to delivery p99', value: single.p99, unit: 'ms' },
       { name: `batch path (${SIZES.batches} × ${BATCH_SIZE} POST /messages to delivered)`, value: batch.perSecond, unit: 'emails/s' },

@@ -106,7 +106,9 @@ async function sendNow(input: SendEmailInput, status: EmailStatus): Promise<Emai
   let plan: DeliveryPlan;
   let prior: PriorAttempt | undefined;
   try {
-    const first = await firstSendAttempt({ workflowId: id, ...email });
+    // In the first workflow task of a new email nothing can have been sent yet: the ledger is asked
+    // only when this task runs again (its worker died: the history holds the lost task).
+    const first = await firstSendAttempt({ workflowId: id, ...email, resumed: workflowInfo().historyLength > 3 });
     plan = first.plan;
     status.messageId = first.messageId;
     if (!taggedAtStart('MailKind')) tag(plan, { MailKind: 'message', MailRecipientDomain: recipientDomain(input.to) });

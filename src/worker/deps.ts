@@ -27,7 +27,8 @@ export interface WorkerResources {
 export async function buildWorkerResources(config: Config, opts: { searchAttributes?: boolean } = {}): Promise<WorkerResources> {
   let sql: Sql | undefined;
   if (config.databaseUrl) {
-    sql = createSql(config.databaseUrl);
+    // Batches claim each message before its send, 10 at a time each: room for a few batches at once.
+    sql = createSql(config.databaseUrl, { max: 10 });
     await migrate(sql);
   }
   const mailers = createMailers(config);
@@ -40,7 +41,11 @@ export async function buildWorkerResources(config: Config, opts: { searchAttribu
       )
     : undefined;
   const store = sql ? createTaskStore(sql) : undefined;
-  const ledger = sql ? createSendLedger(sql) : undefined;
+  // The ledger's write is the duplicate window (from the provider's answer to this row): its own
+  // connections commit without waiting for the WAL flush, so the window is one round trip. A
+  // PostgreSQL crash may forget the last rows, which only brings back the resend the ledger prevents.
+  const ledgerSql = config.databaseUrl ? createSql(config.databaseUrl, { max: 4, asyncCommit: true }) : undefined;
+  const ledger = ledgerSql ? createSendLedger(ledgerSql) : undefined;
   const messages = sql ? createBatchMessageStore(sql) : undefined;
   // The ledger and the batch rows stay bounded: rows past the retention go, a slice at a time.
   const prune = () => Promise.all([ledger?.prune(config.sendLedgerRetentionMs), messages?.prune(config.sendLedgerRetentionMs)]).catch(() => {});
@@ -77,7 +82,7 @@ export async function buildWorkerResources(config: Config, opts: { searchAttribu
       clearInterval(pruning);
       await closeMailers(mailers);
       delivery.close();
-      await sql?.end({ timeout: 5 });
+      await Promise.all([sql?.end({ timeout: 5 }), ledgerSql?.end({ timeout: 5 })]);
     },
   };
 }

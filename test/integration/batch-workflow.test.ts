@@ -167,23 +167,30 @@ describe('POST /messages through one BatchSendWorkflow (real worker, database an
     }
   });
 
-  test('the send ledger: a Message-ID already recorded is not sent again, on the batch path and on POST /message', async () => {
+  test('the send ledger: a message an earlier batch attempt claimed and sent is not sent again', async () => {
     const ledger = createSendLedger(sql);
     const key = randomUUID();
-    // As if an earlier attempt had sent these and died before its completion was recorded.
+    // As if an earlier attempt had claimed and sent these, and died before its completion was recorded.
     await ledger.record({ messageId: `<message-${key}-0@${DOMAIN}>`, provider: 'smtp', providerMessageId: 'recorded-0' });
-    await ledger.record({ messageId: `<message-${key}-single@${DOMAIN}>`, provider: 'smtp', providerMessageId: 'recorded-single' });
-    await post(app, [msg(key, 0), msg(key, 1)]);
-    const batched = await waitForState(app, `message-${key}-0`, ['sent']);
-    assert.equal(batched.provider_message_id, 'recorded-0');
-    await waitForState(app, `message-${key}-1`, ['sent']);
-    const res = await postMessage(app, { destinataire: 'x@example.com', sujet: 'Once', message: 'Body' }, { 'idempotency-key': `${key}-single` });
-    assert.equal(res.status, 202);
-    const single = await waitForState(app, `message-${key}-single`, ['sent']);
-    assert.equal(single.provider_message_id, 'recorded-single');
+    const idle = configFor(Number(config.smtp.port));
+    const t = await testClient();
+    try {
+      const idleApp = appFor(idle, t.client);
+      await post(idleApp, [msg(key, 0), msg(key, 1)]);
+      await sql`UPDATE batch_messages SET state = 'sending', attempts = 1 WHERE id = ${`message-${key}-0`}`;
+      const worker = await startTestWorker(idle);
+      try {
+        const batched = await waitForState(idleApp, `message-${key}-0`, ['sent']);
+        assert.equal(batched.provider_message_id, 'recorded-0');
+        await waitForState(idleApp, `message-${key}-1`, ['sent']);
+      } finally {
+        await worker.stop();
+      }
+    } finally {
+      await t.close();
+    }
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(arrived(`<message-${key}-0@${DOMAIN}>`), 0);
-    assert.equal(arrived(`<message-${key}-single@${DOMAIN}>`), 0);
     assert.equal(arrived(`<message-${key}-1@${DOMAIN}>`), 1);
   });
 

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createActivities } from '../../activities/index.js';
+import type { LedgerEntry, SendLedger } from '../../src/db/ledger.js';
+import { FakeMailer } from '../workflows/fakes.js';
+import { DOMAIN, fakeDeps } from '../workflows/harness.js';
+
+/** The ledger's contract in memory: the first record of a Message-ID wins. */
+class MemoryLedger implements SendLedger {
+  readonly rows = new Map<string, LedgerEntry>();
+  lookups = 0;
+  async find(messageId: string) {
+    this.lookups++;
+    return this.rows.get(messageId);
+  }
+  async findMany(ids: string[]) {
+    return new Map(ids.flatMap((id) => (this.rows.has(id) ? [[id, this.rows.get(id)!] as const] : [])));
+  }
+  async record(e: LedgerEntry) {
+    if (!this.rows.has(e.messageId)) this.rows.set(e.messageId, e);
+  }
+  async prune() {
+    return 0;
+  }
+}
+
+describe('the send ledger in the send activities (mock activity context)', () => {
+  const email = { workflowId: 'message-ledger-1', to: 'to@example.com', subject: 'Hi', text: 'Body' };
+  const messageId = `<message-ledger-1@${DOMAIN}>`;
+
+  test('a first attempt records what the provider accepted, right after its answer', async () => {
+    const smtp = new FakeMailer('smtp');
+    const ledger = new MemoryLedger();
+    const a = createActivities({ ...fakeDeps({ mailers: { smtp } }), ledger });
+    const r = (await new MockActivityEnvironment().run(a.firstSendAttempt, { ...email, resumed: false })) as Awaited<ReturnType<typeof a.firstSendAttempt>>;
+    assert.equal(r.sent?.providerMessageId, 'smtp-1');
+    assert.deepEqual(ledger.rows.get(messageId), { messageId, provider: 'smtp', providerMessageId: 'smtp-1' });
+    assert.equal(ledger.lookups, 0, 'a new email has nothing on record: no lookup');
+  });
+
+  test('a resumed first attempt (its worker died) and a regular retry find the Message-ID on record and do not send again', async () => {
+    const smtp = new FakeMailer('smtp');
+    const ledger = new MemoryLedger();
+    await ledger.record({ messageId, provider: 'smtp', providerMessageId: 'sent-before-the-crash' });
+    const a = createActivities({ ...fakeDeps({ mailers: { smtp } }), ledger });
+    const first = (await new MockActivityEnvironment().run(a.firstSendAttempt, { ...email, resumed: true })) as Awaited<ReturnType<typeof a.firstSendAttempt>>;
+    assert.equal(first.sent?.providerMessageId, 'sent-before-the-crash');
+    const retry = (await new MockActivityEnvironment({ attempt: 2 }).run(a.sendEmail, { ...email, provider: 'smtp' as const, messageId })) as Awaited<ReturnType<typeof a.sendEmail>>;
+    assert.equal(retry.providerMessageId, 'sent-before-the-crash');
+    assert.equal(smtp.sent.length, 0);
+  });
+
+  test('a ledger that cannot record does not fail a send that went out', async () => {
+    const smtp = new FakeMailer('smtp');
+    const ledger = new MemoryLedger();
+    ledger.record = async () => {
+      throw new Error('database unavailable');
+    };
+    const a = createActivities({ ...fakeDeps({ mailers: { smtp } }), ledger });
+    const r = (await new MockActivityEnvironment().run(a.firstSendAttempt, { ...email, resumed: false })) as Awaited<ReturnType<typeof a.firstSendAttempt>>;
+    assert.equal(r.sent?.provider, 'smtp');
+    assert.equal(smtp.sent.length, 1);
+  });
+});
