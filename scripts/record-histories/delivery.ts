@@ -81,23 +81,25 @@ function single(type: string, name: string, args: unknown, activities: Record<st
 
 const SOON = () => new Date(Date.now() + 3_600_000);
 
-/** A reminder, or a digest, to an owner on the suppression list: nothing sent, the tasks marked. */
-function suppressedOwner(type: 'TaskReminderWorkflow' | 'OwnerDigestWorkflow'): Scenario {
-  const file = `${type}/suppressed`;
+/** A reminder or a digest: to an owner on the suppression list (nothing sent, the tasks marked), or sent and announced by webhook. */
+function suppressedOwner(type: 'TaskReminderWorkflow' | 'OwnerDigestWorkflow', name = 'suppressed', opts: { suppressed?: boolean; announced?: boolean } = { suppressed: true }): Scenario {
+  const file = `${type}/${name}`;
   return {
     files: [file],
     async run(r) {
       const store = new FakeTaskStore();
       const task = dueTask(SOON());
       store.add(task);
-      const activities = createActivities(deps({ suppressions: suppressionsOf([task.ownerEmail]) }, store));
+      const base = deps({ suppressions: suppressionsOf(opts.suppressed ? [task.ownerEmail] : []) }, store);
+      if (opts.announced) base.plan = { ...base.plan, webhooks: RETRY };
+      const activities = { ...createActivities(base), deliverWebhook: async () => ({ status: 204 }) };
       const plan = await activities.planDelivery();
       const now = Date.now();
       const [workflowId, args] =
         type === 'TaskReminderWorkflow'
           ? [reminderWorkflowId(task.taskId, task.dueAt), { task, email: renderReminder(task, { timeZone: 'UTC' }), plan }]
           : [digestWorkflowId(task.ownerId), { ownerId: task.ownerId, windowStart: new Date(now).toISOString(), windowEnd: new Date(now + 86_400_000).toISOString(), plan }];
-      const taskQueue = r.taskQueue(`${type}-suppressed`);
+      const taskQueue = r.taskQueue(`${type}-${name}`);
       const runId = await r.withWorker(taskQueue, activities, async () => {
         const handle = await r.client.workflow.start(type, { taskQueue, workflowId, args: [args] });
         await r.settled(workflowId);
@@ -114,6 +116,8 @@ const event = { id: 'sns-0001', type: 'email.delivered' as const, timestamp: '20
 export const deliveryScenarios: Scenario[] = [
   suppressedOwner('TaskReminderWorkflow'),
   suppressedOwner('OwnerDigestWorkflow'),
+  suppressedOwner('TaskReminderWorkflow', 'sent-announced', { announced: true }),
+  suppressedOwner('OwnerDigestWorkflow', 'sent-announced', { announced: true }),
   email('suppressed', deps({ suppressions: suppressionsOf(['to@example.com']) })),
   email('suppressed-announced', deps({ suppressions: suppressionsOf(['to@example.com']), plan: { ...deps().plan, webhooks: RETRY } }), ['suppressed-delivered']),
   email('sent-announced', deps({ plan: { ...deps().plan, webhooks: RETRY } }), ['sent-delivered']),

@@ -50,6 +50,8 @@ const REQUIRED: Record<string, (h: History) => boolean> = {
   'MirrorSesSuppressionWorkflow/mirrored': endsWith('WORKFLOW_EXECUTION_COMPLETED'),
   'TaskReminderWorkflow/suppressed': all(has('MARKER_RECORDED'), endsWith('WORKFLOW_EXECUTION_COMPLETED')),
   'OwnerDigestWorkflow/suppressed': all(has('MARKER_RECORDED'), endsWith('WORKFLOW_EXECUTION_COMPLETED')),
+  'TaskReminderWorkflow/sent-announced': has('START_CHILD_WORKFLOW_EXECUTION_INITIATED'),
+  'OwnerDigestWorkflow/sent-announced': has('START_CHILD_WORKFLOW_EXECUTION_INITIATED'),
   'SendEmailWorkflow/first-attempt-sent': all(has('MARKER_RECORDED'), (h) => !eventTypes(h).includes('ACTIVITY_TASK_SCHEDULED'), endsWith('WORKFLOW_EXECUTION_COMPLETED')),
   'SendEmailWorkflow/first-attempt-retried-then-sent': all(has('MARKER_RECORDED'), has('ACTIVITY_TASK_COMPLETED'), endsWith('WORKFLOW_EXECUTION_COMPLETED')),
   'BatchSendWorkflow/all-sent': all(has('ACTIVITY_TASK_COMPLETED'), endsWith('WORKFLOW_EXECUTION_COMPLETED')),
