@@ -49,7 +49,13 @@ export async function SendEmailWorkflow(input: SendEmailInput): Promise<EmailSta
   );
 
   // An email due now with nothing to enhance: the first attempt runs in the first workflow task.
-  if (!input.sendAt && !(input.enhance && !input.html) && patched(FIRST_ATTEMPT_PATCH)) return sendNow(input, status);
+  if (!input.sendAt && !(input.enhance && !input.html) && patched(FIRST_ATTEMPT_PATCH)) {
+    // A cancel that came before any worker ran is a job of this same activation, handled after this
+    // function's first step: yield once (no command) so that it is seen before anything is sent; a
+    // cancelled email takes the regular path, which records and announces the cancellation.
+    await Promise.resolve();
+    if (!cancelled) return sendNow(input, status);
+  }
 
   const plan = await planDelivery();
   status.messageId = messageIdFor(id, plan.messageIdDomain);
