@@ -4,13 +4,13 @@
 // stopped, killed and restarted on its own so that the fault suite can break it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { Connection, type ConnectionOptions } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import pino from 'pino';
 import { hasSearchAttributes, ensureSearchAttributes } from '../search-attributes.js';
 import { exitMessage, OutputTail } from './output-tail.js';
+import { freeStablePorts } from './ports.js';
 import { embeddedPostgresUrl, startEmbeddedPostgres, type EmbeddedDb } from './postgres.js';
 import { stopChild } from './temporal-server.js';
 
@@ -45,6 +45,9 @@ export interface Cluster {
   startDatabase(): Promise<void>;
   /** The server's last lines of output, for a failure message. */
   serverOutput(): string;
+  /** The running server's and its PostgreSQL's process ids (for their CPU time), while they run. */
+  serverPid(): number | undefined;
+  databasePid(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -53,25 +56,12 @@ const PORTS = ['FRONTEND_GRPC_PORT', 'FRONTEND_HTTP_PORT', 'FRONTEND_MEMBERSHIP_
 
 /**
  * Distinct free ports, one per listener: nothing left to the server's defaults or to chance. Below
- * 32768, outside Linux's ephemeral range: the server stores its membership ports in a PostgreSQL
- * `smallint` column (an ephemeral port such as 39519 makes it exit at start-up).
+ * 32768 (freeStablePorts): besides, the server stores its membership ports in a PostgreSQL `smallint`
+ * column, so an ephemeral port such as 39519 makes it exit at start-up.
  */
 async function pickPorts(): Promise<Record<(typeof PORTS)[number], number>> {
-  const taken = new Set<number>();
-  while (taken.size < PORTS.length) {
-    const port = 10_000 + Math.floor(Math.random() * 22_000);
-    if (!taken.has(port) && (await isFree(port))) taken.add(port);
-  }
-  const list = [...taken];
+  const list = await freeStablePorts(PORTS.length);
   return Object.fromEntries(PORTS.map((name, i) => [name, list[i]!])) as Record<(typeof PORTS)[number], number>;
-}
-
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
 }
 
 /** The server logs JSON with stack traces; a failure message wants level, message and error. */
@@ -208,6 +198,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       db = await startEmbeddedPostgres({ dir: pgDir, port: ports.POSTGRES, persistent: true, database: 'postgres' });
     },
     serverOutput: () => tail.text(),
+    serverPid: () => child?.pid,
+    databasePid: () => db?.pid(),
     async stop() {
       if (child) await stopChild(child, 'SIGTERM', 30_000);
       child = undefined;

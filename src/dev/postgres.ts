@@ -13,6 +13,8 @@ export { PostgresSetupError };
 
 export interface EmbeddedDb {
   url: string;
+  /** The postmaster's process id, while it runs (its CPU time includes the backends it has reaped). */
+  pid(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -117,6 +119,7 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; p
   }
   return {
     url: embeddedPostgresUrl(opts.port, database),
+    pid: () => (server.child.exitCode === null && server.child.signalCode === null ? server.child.pid : undefined),
     stop: async () => {
       process.removeListener('exit', killOnExit);
       if (server.child.exitCode === null && server.child.signalCode === null) {
