@@ -78,7 +78,9 @@ async function main() {
     const floorWorker = fork(path.join(ROOT, 'bench/floor-worker.ts'), [temporal.address, FLOOR_QUEUE], { execArgv: ['--import', 'tsx'] });
     await new Promise((r) => floorWorker.once('message', r));
     await floor(client, 50, 'floor-warm');
+    const floorCpu0 = cpuMs(floorWorker.pid!);
     const l2Run = await withServerCpu(serverPid, () => floor(client, SIZES.l2, 'floor'));
+    const l2WorkerCpu = (cpuMs(floorWorker.pid!) - floorCpu0) / SIZES.l2;
     const l2 = l2Run.value;
     const l2Events = await historyEvents(client, Array.from({ length: SIZES.l2 }, (_, i) => `floor-${i}`));
     await stopChild(floorWorker);
@@ -177,6 +179,7 @@ async function main() {
       { name: 'L2 Temporal floor (bare workflow, no-op activities)', value: l2, unit: 'workflows/s' },
       { name: 'L2 server CPU per workflow', value: l2Run.cpuMs / SIZES.l2, unit: 'ms' },
       { name: 'L2 history events per workflow', value: l2Events, unit: '' },
+      { name: 'L2 worker CPU per workflow', value: l2WorkerCpu, unit: 'ms' },
       { name: `single-message path (${SIZES.single} POST /message to delivered)`, value: single.perSecond, unit: 'emails/s' },
       { name: 'single-message path ÷ L2', value: single.perSecond / l2, unit: '', target: { op: '>=', value: 1.2 } },
       { name: 'single-message path, server CPU per email', value: singleRun.cpuMs / SIZES.single, unit: 'ms' },
