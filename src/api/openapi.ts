@@ -39,7 +39,7 @@ export function registerOpenApi(app: OpenAPIHono): void {
   r.registerPath({
     method: 'post',
     path: '/messages',
-    summary: 'Queue up to 100 emails, each its own workflow; bad ones are reported by index',
+    summary: 'Queue up to 100 emails (with a database, those due now in one BatchSendWorkflow); bad ones are reported by index',
     request: { body: { required: true, content: { 'application/json': { schema: batchRequestSchema } } } },
     responses: { 202: json(batchResponseSchema, 'At least one message queued'), 400: json(batchResponseSchema, 'None queued'), 413: errors[413], 503: errors[503] },
   });

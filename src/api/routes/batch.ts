@@ -49,8 +49,8 @@ async function prepare(item: unknown, index: number, rules: RecipientRules): Pro
 }
 
 /**
- * POST /messages: up to 100 emails in one request, each validated and started like POST /message, each
- * its own workflow. One bad message is reported by index; the others are queued all the same.
+ * POST /messages: up to 100 emails in one request, each validated like POST /message. One bad message
+ * is reported by index; the others are queued all the same.
  * Messages sharing an idempotency_key are resolved in index order, never by which start wins a race:
  * the first is started, a later one with the same payload is its duplicate, one with another payload
  * is an idempotency_conflict naming both indexes.
