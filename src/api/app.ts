@@ -20,6 +20,7 @@ import type { SuppressionStore } from '../db/suppressions.js';
 import { deliveryOf } from '../events/delivery.js';
 import type { SnsVerifier } from '../events/sns-verify.js';
 import { registerDeliveryMetrics } from './delivery-metrics.js';
+import { registerDeliveryOpenApi } from './delivery-openapi.js';
 import type { ReminderStatusLookup } from './reminder-status.js';
 import type { EventEffects } from './effects.js';
 import { sesEventRoutes } from './routes/ses-events.js';
@@ -91,6 +92,7 @@ export function createApp(deps: AppDeps) {
     app.route('/events', sesEventRoutes({ verify: d.verify, store: d.events, effects: d.effects, softBounceLimit: d.softBounceLimit, logger: deps.logger, suppressions: d.suppressions, ...counted }));
     app.route('/suppressions', suppressionRoutes(d.suppressions, (address, reason) => (reason === 'bounce' || reason === 'complaint' ? d.effects.mirrorSuppression(address, reason) : Promise.resolve())));
     if (d.unsubscribeSecret) app.route('/unsubscribe', unsubscribeRoutes(d.unsubscribeSecret, d.suppressions));
+    registerDeliveryOpenApi(app);
   }
   app.route('/messages', batchRoutes(deps.emails, rules, accepted, deps.batches));
   app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));

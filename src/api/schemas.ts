@@ -96,7 +96,7 @@ export const queuedSchema = z
   })
   .openapi('Queued');
 
-const state = z.enum(['queued', 'scheduled', 'enhancing', 'sending', 'sent', 'failed', 'cancelled']);
+const state = z.enum(['queued', 'scheduled', 'enhancing', 'sending', 'sent', 'failed', 'cancelled', 'suppressed']);
 const providerName = z.enum(['smtp', 'ses']);
 
 export const emailStatusSchema = z
@@ -117,6 +117,15 @@ export const emailStatusSchema = z
     error: z.object({ message: z.string(), type: z.string().optional() }).nullable(),
     sent_at: z.string().nullable(),
     cancellation: z.literal('requested').optional().openapi({ description: 'DELETE only: no worker answered in time; the cancel is recorded.' }),
+    suppression: z.object({ reason: z.string(), since: z.string().optional() }).optional().openapi({ description: 'State suppressed: why the address is on the suppression list.' }),
+    delivery: z
+      .object({
+        status: z.enum(['unknown', 'delivered', 'delayed', 'bounced', 'complained', 'rejected']),
+        at: z.string().optional(),
+        events: z.array(z.object({ type: z.string(), at: z.string(), recipients: z.array(z.string()) }).passthrough()),
+      })
+      .optional()
+      .openapi({ description: 'With a database: what SES reported after accepting the email.' }),
   })
   .openapi('EmailStatus');
 

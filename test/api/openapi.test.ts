@@ -21,7 +21,7 @@ describe('OpenAPI 3.1 document and /docs, from the schemas that validate the API
     assert.deepEqual([...request.required].sort(), ['destinataire', 'message', 'sujet']);
     assert.equal(request.additionalProperties, false);
     for (const name of ['Queued', 'EmailStatus', 'Error', 'FieldProblem']) assert.ok(doc.components.schemas[name], name);
-    assert.deepEqual(doc.components.schemas.EmailStatus.properties.state.enum, ['queued', 'scheduled', 'enhancing', 'sending', 'sent', 'failed', 'cancelled']);
+    assert.deepEqual(doc.components.schemas.EmailStatus.properties.state.enum, ['queued', 'scheduled', 'enhancing', 'sending', 'sent', 'failed', 'cancelled', 'suppressed']);
   });
 
   test('real answers match the documented response schemas', async () => {

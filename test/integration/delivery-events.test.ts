@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { buildDeliveryDeps } from '../../src/api/delivery-deps.js';
+import { emailStatusSchema } from '../../src/api/schemas.js';
 import type { Sql } from '../../src/db/client.js';
 import { unsubscribeToken } from '../../src/unsubscribe/token.js';
 import { buildApp, postMessage, waitForState } from '../support/api.js';
@@ -113,6 +114,7 @@ describe('delivery truth: signed SNS events from SES, the suppression list, webh
       const { workflow_id } = (await (await postMessage(app, { destinataire: address, sujet: 'Again', message: 'x' })).json()) as { workflow_id: string };
       const status = await waitForState(app, workflow_id, ['sent', 'failed', 'suppressed']);
       assert.equal(status.state, 'suppressed', JSON.stringify(status));
+      emailStatusSchema.parse(status);
       assert.ok(['bounce', 'complaint'].includes((status.suppression as { reason: string }).reason));
       assert.equal(status.attempts, 1);
       const after = (await sesSentMessages()).filter((m) => m.destinations.includes(address)).length;
@@ -216,6 +218,11 @@ describe('delivery truth: signed SNS events from SES, the suppression list, webh
     }
     const rows = await db.sql`SELECT reason FROM suppressions WHERE address = ${address}`;
     assert.deepEqual(rows.map((r) => r.reason), ['soft_bounce']);
+  });
+
+  test('/openapi.json describes the delivery routes', async () => {
+    const doc = (await (await app.request('/openapi.json')).json()) as { paths: Record<string, object> };
+    for (const p of ['/events/ses', '/events', '/suppressions', '/suppressions/{address}', '/unsubscribe/{token}']) assert.ok(doc.paths[p], p);
   });
 
   test('search by recipient shows each email with its delivery state, and the suppression', async () => {
