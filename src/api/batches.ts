@@ -7,6 +7,7 @@ import type { BatchMessage, BatchMessageStore } from '../db/batch-messages.js';
 import { messageWorkflowId, type EmailStatus, type SendEmailInput } from '../shared.js';
 import { requestHash, type EmailGateway } from './emails.js';
 import { ApiError, isTemporalUnavailable } from './errors.js';
+import { kindTag } from './start-tags.js';
 
 export type Queued = { workflowId: string; duplicate: boolean };
 
@@ -36,6 +37,7 @@ function statusOf(m: BatchMessage, over: Partial<EmailStatus> = {}): EmailStatus
 
 export function createBatchGateway(client: Client, taskQueue: string, timeoutMs: number, store: BatchMessageStore, single: EmailGateway) {
   const bounded = <T>(fn: () => Promise<T>) => client.withDeadline(Date.now() + timeoutMs, fn);
+  const batchTag = kindTag(client, 'batch');
 
   const emails: EmailGateway = {
     async queue(input, idempotencyKey) {
@@ -80,7 +82,8 @@ export function createBatchGateway(client: Client, taskQueue: string, timeoutMs:
       const holderOf = new Map(taken.map((h) => [h.id, h]));
       if (inserted.size) {
         try {
-          await bounded(() => client.workflow.start('BatchSendWorkflow', { workflowId: batchId, taskQueue, args: [], memo: { messages: inserted.size } }));
+          const typedSearchAttributes = await bounded(() => batchTag());
+          await bounded(() => client.workflow.start('BatchSendWorkflow', { workflowId: batchId, taskQueue, args: [], memo: { messages: inserted.size }, typedSearchAttributes }));
         } catch (err) {
           const started = isTemporalUnavailable(err) && (await bounded(() => client.workflow.getHandle(batchId).describe()).then(() => true, () => false));
           if (!started) {

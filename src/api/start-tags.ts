@@ -13,13 +13,24 @@ const DOMAIN = defineSearchAttributeKey('MailRecipientDomain', SearchAttributeTy
  * after a minute), and the workflow then tags itself if it can.
  */
 export function startTags(client: Client): (to: string) => Promise<SearchAttributePair[] | undefined> {
+  const available = attributesAvailable(client);
+  return async (to) => ((await available()) ? [{ key: KIND, value: 'message' }, { key: DOMAIN, value: recipientDomain(to) }] : undefined);
+}
+
+/** MailKind alone, for a workflow that is not one email (a POST /messages batch). */
+export function kindTag(client: Client, kind: string): () => Promise<SearchAttributePair[] | undefined> {
+  const available = attributesAvailable(client);
+  return async () => ((await available()) ? [{ key: KIND, value: kind }] : undefined);
+}
+
+function attributesAvailable(client: Client): () => Promise<boolean> {
   let known: Promise<boolean> | undefined;
   let checkedAt = 0;
-  return async (to) => {
+  return async () => {
     if (!known || (Date.now() - checkedAt > RECHECK_MS && !(await known))) {
       checkedAt = Date.now();
       known = hasSearchAttributes(client.connection as Connection, client.options.namespace);
     }
-    return (await known) ? [{ key: KIND, value: 'message' }, { key: DOMAIN, value: recipientDomain(to) }] : undefined;
+    return known;
   };
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { createBatchGateway } from '../../src/api/batches.js';
 import { createEmailGateway } from '../../src/api/emails.js';
 import { batchResponseSchema } from '../../src/api/schemas.js';
@@ -67,7 +68,9 @@ describe('POST /messages through one BatchSendWorkflow (real worker, database an
     const batchId = await batchOf(ids[0]!);
     for (const id of ids) assert.equal(await batchOf(id), batchId, 'every message in the one batch');
     const summary = (await w.client.workflow.getHandle(batchId).result()) as BatchSendSummary;
-    assert.equal((await w.client.workflow.getHandle(batchId).describe()).type, 'BatchSendWorkflow');
+    const described = await w.client.workflow.getHandle(batchId).describe();
+    assert.equal(described.type, 'BatchSendWorkflow');
+    assert.equal(described.typedSearchAttributes.get(defineSearchAttributeKey('MailKind', SearchAttributeType.KEYWORD)), 'batch', 'tagged at start: no upsert');
     assert.equal(summary.sent, 5);
     assert.deepEqual(summary.messages.map((m) => [m.id, m.outcome]), ids.map((id) => [id, 'sent']));
     for (const id of ids) {
