@@ -77,9 +77,8 @@ export async function sendThrough(deps: ActivityDeps, provider: ProviderName, em
  * lost the completion) returns the recorded answer without sending. The provider's answer is
  * recorded right after it arrives; a failed record does not fail the send (the email went out).
  */
-export async function sendRecorded(deps: ActivityDeps, provider: ProviderName, email: RenderedEmail & { messageId: string }, opts: { lookUp?: boolean } = {}) {
-  // lookUp false: the caller knows no earlier attempt can have sent it (the record is still written).
-  const known = opts.lookUp === false ? undefined : await deps.ledger?.find(email.messageId);
+export async function sendRecorded(deps: ActivityDeps, provider: ProviderName, email: RenderedEmail & { messageId: string }) {
+  const known = await deps.ledger?.find(email.messageId);
   if (known) return { provider: known.provider, providerMessageId: known.providerMessageId, recorded: true };
   const receipt = await sendThrough(deps, provider, email);
   await recordSend(deps, { messageId: email.messageId, provider, providerMessageId: receipt.providerMessageId });

@@ -41,13 +41,13 @@ export function sendActivities(deps: ActivityDeps) {
      * primary sends nothing here (its queue sets the pace). A failure carries the plan and the
      * attempt; the workflow then retries with the regular activity and its server-side policy.
      */
-    async firstSendAttempt(input: { workflowId: string; resumed?: boolean } & RenderedEmail): Promise<FirstAttemptResult> {
+    async firstSendAttempt(input: { workflowId: string } & RenderedEmail): Promise<FirstAttemptResult> {
       const plan = await planDelivery();
       const messageId = messageIdFor(input.workflowId, plan.messageIdDomain);
       if (plan.sendTaskQueues?.[plan.primary]) return { plan, messageId };
       const { to, subject, text, html } = input;
       try {
-        const r = await sendRecorded(deps, plan.primary, { to, subject, text, html, messageId }, { lookUp: input.resumed !== false });
+        const r = await sendRecorded(deps, plan.primary, { to, subject, text, html, messageId });
         return { plan, messageId, sent: { provider: r.provider, providerMessageId: r.providerMessageId, messageId, attempt: 1 } };
       } catch (err) {
         const e = err instanceof MailError ? err : undefined;

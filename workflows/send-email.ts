@@ -112,9 +112,9 @@ async function sendNow(input: SendEmailInput, status: EmailStatus): Promise<Emai
   let plan: DeliveryPlan;
   let prior: PriorAttempt | undefined;
   try {
-    // In the first workflow task of a new email nothing can have been sent yet: the ledger is asked
-    // only when this task runs again (its worker died: the history holds the lost task).
-    const first = await firstSendAttempt({ workflowId: id, ...email, resumed: workflowInfo().historyLength > 3 });
+    // The ledger is asked every time: a task that runs again after its worker died cannot tell (its
+    // history length is that of a first task), and that is when the lookup matters.
+    const first = await firstSendAttempt({ workflowId: id, ...email });
     plan = first.plan;
     status.messageId = first.messageId;
     if (!taggedAtStart('MailKind')) tag(plan, { MailKind: 'message', MailRecipientDomain: recipientDomain(input.to) });

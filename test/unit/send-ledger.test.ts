@@ -33,18 +33,18 @@ describe('the send ledger in the send activities (mock activity context)', () =>
     const smtp = new FakeMailer('smtp');
     const ledger = new MemoryLedger();
     const a = createActivities({ ...fakeDeps({ mailers: { smtp } }), ledger });
-    const r = (await new MockActivityEnvironment().run(a.firstSendAttempt, { ...email, resumed: false })) as Awaited<ReturnType<typeof a.firstSendAttempt>>;
+    const r = (await new MockActivityEnvironment().run(a.firstSendAttempt, { ...email })) as Awaited<ReturnType<typeof a.firstSendAttempt>>;
     assert.equal(r.sent?.providerMessageId, 'smtp-1');
     assert.deepEqual(ledger.rows.get(messageId), { messageId, provider: 'smtp', providerMessageId: 'smtp-1' });
-    assert.equal(ledger.lookups, 0, 'a new email has nothing on record: no lookup');
+    assert.equal(ledger.lookups, 1, 'looked up first: nothing on record, so it was sent');
   });
 
-  test('a resumed first attempt (its worker died) and a regular retry find the Message-ID on record and do not send again', async () => {
+  test('a first attempt that runs again (its worker died) and a regular retry find the Message-ID on record and do not send again', async () => {
     const smtp = new FakeMailer('smtp');
     const ledger = new MemoryLedger();
     await ledger.record({ messageId, provider: 'smtp', providerMessageId: 'sent-before-the-crash' });
     const a = createActivities({ ...fakeDeps({ mailers: { smtp } }), ledger });
-    const first = (await new MockActivityEnvironment().run(a.firstSendAttempt, { ...email, resumed: true })) as Awaited<ReturnType<typeof a.firstSendAttempt>>;
+    const first = (await new MockActivityEnvironment().run(a.firstSendAttempt, { ...email })) as Awaited<ReturnType<typeof a.firstSendAttempt>>;
     assert.equal(first.sent?.providerMessageId, 'sent-before-the-crash');
     const retry = (await new MockActivityEnvironment({ attempt: 2 }).run(a.sendEmail, { ...email, provider: 'smtp' as const, messageId })) as Awaited<ReturnType<typeof a.sendEmail>>;
     assert.equal(retry.providerMessageId, 'sent-before-the-crash');
@@ -58,7 +58,7 @@ describe('the send ledger in the send activities (mock activity context)', () =>
       throw new Error('database unavailable');
     };
     const a = createActivities({ ...fakeDeps({ mailers: { smtp } }), ledger });
-    const r = (await new MockActivityEnvironment().run(a.firstSendAttempt, { ...email, resumed: false })) as Awaited<ReturnType<typeof a.firstSendAttempt>>;
+    const r = (await new MockActivityEnvironment().run(a.firstSendAttempt, { ...email })) as Awaited<ReturnType<typeof a.firstSendAttempt>>;
     assert.equal(r.sent?.provider, 'smtp');
     assert.equal(smtp.sent.length, 1);
   });
