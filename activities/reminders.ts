@@ -6,6 +6,7 @@ import { MailError } from '../src/mail/types.js';
 import { renderReminder } from '../src/reminders/render.js';
 import { messageIdFor, reminderWorkflowId, type DueReminder, type SweepSettings } from '../src/shared.js';
 import { SuppressedError } from './suppression.js';
+import { announceFromActivity } from './webhooks.js';
 import { eachLimited, heartbeating, requireTasks, sendThrough, type ActivityDeps } from './deps.js';
 
 export interface ReminderBatchInput {
@@ -70,14 +71,18 @@ export function reminderActivities(deps: ActivityDeps) {
           if (cancellationSignal.aborted) return;
           const { taskId, dueAt } = reminder.task;
           const messageId = messageIdFor(reminderWorkflowId(taskId, dueAt), deps.plan.messageIdDomain);
+          const emailId = reminderWorkflowId(taskId, dueAt);
+          const about = { kind: 'reminder', task_id: taskId, to: reminder.email.to, message_id: messageId };
+          let receipt: { providerMessageId?: string };
           try {
-            await sendThrough(deps, provider, { ...reminder.email, messageId });
+            receipt = await sendThrough(deps, provider, { ...reminder.email, messageId });
           } catch (err) {
             if (!(err instanceof MailError)) throw err;
             if (err instanceof SuppressedError) {
               // Marked, so that no later sweep picks it again; it counts as handled, not sent.
               result.suppressed = (result.suppressed ?? 0) + 1;
               await store.markNotified(taskId, dueAt, messageId).catch(() => result.unmarked.push({ taskId, dueAt, messageId }));
+              await announceFromActivity(deps.plan, emailId, 'email.suppressed', { ...about, state: 'suppressed', suppression: { reason: err.suppression.reason } });
               return;
             }
             if (err.permanent && !deps.plan.fallback) result.failures.push({ taskId, error: err.message });
@@ -86,6 +91,7 @@ export function reminderActivities(deps: ActivityDeps) {
           }
           result.sent++;
           await store.markNotified(taskId, dueAt, messageId).catch(() => result.unmarked.push({ taskId, dueAt, messageId }));
+          await announceFromActivity(deps.plan, emailId, 'email.sent', { ...about, state: 'sent', provider, provider_message_id: receipt.providerMessageId ?? null });
         }),
       );
       return result;

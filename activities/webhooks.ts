@@ -4,7 +4,7 @@ import { request, type Agent } from 'node:https';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { isSnsUrl } from '../src/events/sns-verify.js';
 import { signWebhook } from '../src/webhooks/sign.js';
-import type { WebhookEvent } from '../src/webhooks/types.js';
+import { webhookWorkflowId, type WebhookEvent, type WebhookEventType, type WebhookRetry } from '../src/webhooks/types.js';
 
 export interface WebhookDeps {
   webhook?: { url: string; secret: string };
@@ -63,3 +63,27 @@ export function webhookActivities(deps: WebhookDeps) {
 }
 
 export type WebhookActivities = ReturnType<typeof webhookActivities>;
+
+/**
+ * For sends made inside an activity (the sweep's batch), where no workflow of the email exists: starts
+ * the WebhookDeliveryWorkflow from here, through the worker's client. The id is the email's, so a
+ * retried batch attempt starts nothing twice. Best effort: a failure to start is logged, never
+ * allowed to fail a page that was already sent.
+ */
+export async function announceFromActivity(plan: { webhooks?: WebhookRetry }, emailId: string, type: WebhookEventType, data: Record<string, unknown>): Promise<void> {
+  if (!plan.webhooks) return;
+  const ctx = Context.current();
+  const id = `${emailId}.${type}`;
+  const event: WebhookEvent = { id, type, timestamp: new Date().toISOString(), data: { email_id: emailId, ...data } };
+  try {
+    await ctx.client.workflow.start('WebhookDeliveryWorkflow', {
+      workflowId: webhookWorkflowId(id),
+      taskQueue: ctx.info.taskQueue,
+      args: [{ event, retry: plan.webhooks }],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    });
+  } catch (err) {
+    if ((err as Error).name === 'WorkflowExecutionAlreadyStartedError') return;
+    ctx.log.warn('webhook not started', { webhookId: id, error: (err as Error).message });
+  }
+}

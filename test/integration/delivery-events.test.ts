@@ -28,6 +28,7 @@ describe('delivery truth: signed SNS events from SES, the suppression list, webh
   const to = { delivered: `ok-${tag}@example.com`, bounced: `gone-${tag}@example.com`, complained: `angry-${tag}@example.com` };
   const sent: Record<string, { id: string; messageId: string; sesMessageId: string }> = {};
   const mirrored: [string, string][] = [];
+  let reminderMessageId = '';
 
   before(async () => {
     db = await createTestDatabase();
@@ -250,6 +251,7 @@ describe('delivery truth: signed SNS events from SES, the suppression list, webh
     const after = (await (await app.request(`/message/${id}`)).json()) as { delivery: { status: string } };
     assert.equal(after.delivery.status, 'delivered');
     assert.equal((await app.request(`/message/reminder-999999-1`)).status, 404);
+    reminderMessageId = before.message_id;
   });
 
   test('metrics: events by type, suppressions by reason, bounce and complaint rates over 24 h', async () => {
@@ -269,6 +271,9 @@ describe('delivery truth: signed SNS events from SES, the suppression list, webh
       ['email.delivered', sent.delivered!.messageId],
       ['email.bounced', sent.bounced!.messageId],
       ['email.complained', sent.complained!.messageId],
+      // The sweep's batch sent the reminder (no workflow of its own): announced from the activity.
+      ['email.sent', reminderMessageId],
+      ['email.delivered', reminderMessageId],
     ];
     const deadline = Date.now() + 45_000;
     const got = () => hooks.accepted().map((r) => [r.body!.type, r.body!.data.message_id]);
