@@ -1,18 +1,30 @@
 // The report: the table printed, results.json and RESULTS.md written from one run's figures.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../scripts/tools.mjs';
 import { log, POOL, STARTS_IN_FLIGHT } from './context.js';
-import { markdownTable, met, type Figure } from './stats.js';
+import { markdownTable, met, sideBySide, type Figure } from './stats.js';
 
 export interface ReportOptions {
   outDir: string;
   quick: boolean;
   sizes: { l1: number; l2: number; single: number; seconds: number; overloadSeconds: number; sweeps: readonly number[]; crash: number; batches: number };
+  /** The Temporal server of this run (`--server dev` or `cluster`); each has its own results file. */
+  server: { kind: 'dev' | 'cluster'; description: string };
 }
 
-export function report(figures: Figure[], { outDir, quick, sizes }: ReportOptions) {
+interface RunRecord {
+  date: string;
+  machine: string;
+  quick: boolean;
+  server?: ReportOptions['server'];
+  figures: Figure[];
+}
+
+const RESULTS_FILE = { dev: 'results.json', cluster: 'results-cluster.json' } as const;
+
+export function report(figures: Figure[], { outDir, quick, sizes, server }: ReportOptions) {
   const SIZES = sizes;
   const table = markdownTable(figures);
   const cpus = os.cpus();
@@ -22,14 +34,45 @@ export function report(figures: Figure[], { outDir, quick, sizes }: ReportOption
   console.log(`\n${table}\n`);
   mkdirSync(outDir, { recursive: true });
   writeFileSync(
-    path.join(outDir, 'results.json'),
-    `${JSON.stringify({ date, machine, quick, sizes: SIZES, figures: figures.map((f) => ({ ...f, met: met(f) })) }, null, 2)}\n`,
+    path.join(outDir, RESULTS_FILE[server.kind]),
+    `${JSON.stringify({ date, machine, quick, server, sizes: SIZES, figures: figures.map((f) => ({ ...f, met: met(f) })) }, null, 2)}\n`,
   );
-  writeFileSync(path.join(outDir, 'RESULTS.md'), resultsMarkdown(when, machine, table, quick, sizes));
-  log(`wrote ${path.relative(ROOT, outDir) || '.'}/results.json and RESULTS.md`);
+  // RESULTS.md leads with the dev server's run (the one `npm run dev` users have) and, once both
+  // servers have a run on record, puts every figure of the two side by side.
+  const runs = { dev: readRun(outDir, 'dev'), cluster: readRun(outDir, 'cluster') };
+  const lead = runs.dev ?? runs.cluster!;
+  const leadWhen = `${lead.date.slice(0, 10)} (${lead.date})`;
+  let markdown = resultsMarkdown(leadWhen, lead.machine, markdownTable(lead.figures), lead.quick, sizes, lead.server?.description ?? server.description);
+  if (runs.dev && runs.cluster) markdown += bothServers(runs.dev, runs.cluster);
+  writeFileSync(path.join(outDir, 'RESULTS.md'), markdown);
+  log(`wrote ${path.relative(ROOT, outDir) || '.'}/${RESULTS_FILE[server.kind]} and RESULTS.md`);
 }
 
-function resultsMarkdown(when: string, machine: string, table: string, quick: boolean, SIZES: ReportOptions['sizes']): string {
+function readRun(outDir: string, kind: 'dev' | 'cluster'): RunRecord | undefined {
+  const file = path.join(outDir, RESULTS_FILE[kind]);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as RunRecord) : undefined;
+}
+
+function bothServers(dev: RunRecord, cluster: RunRecord): string {
+  return `
+## The same scenarios on both servers
+
+\`npm run bench\` (dev server, ${dev.date}${dev.quick ? ', --quick' : ''}) and \`npm run bench -- --server cluster\`
+(${cluster.date}${cluster.quick ? ', --quick' : ''}), on the same machine. Each ratio is against baselines measured in its own
+run; the server CPU rows are what the Temporal server spent per email (for the cluster: the server process and its
+PostgreSQL).
+
+- **Dev server:** ${dev.server?.description ?? 'the dev server'}
+- **Cluster:** ${cluster.server?.description ?? 'the cluster'}
+
+${sideBySide([
+  { title: 'dev server', figures: dev.figures },
+  { title: 'cluster', figures: cluster.figures },
+])}
+`;
+}
+
+function resultsMarkdown(when: string, machine: string, table: string, quick: boolean, SIZES: ReportOptions['sizes'], serverDescription: string): string {
   return `# Benchmark results
 
 Latest run of \`npm run bench${quick ? ' -- --quick' : ''}\`, written by the benchmark itself (\`bench/run.ts\`).
@@ -37,8 +80,7 @@ Latest run of \`npm run bench${quick ? ' -- --quick' : ''}\`, written by the ben
 - **Date:** ${when}
 - **Machine:** ${machine}
 - **Commands:** \`npm ci\`, then \`npm run bench\` (about five minutes; \`npm run bench -- --quick\` is a smaller smoke run)
-- **Dev server:** \`temporal server start-dev\` with a SQLite file, \`--sqlite-pragma journal_mode=WAL\` and
-  \`--sqlite-pragma synchronous=OFF\` (as \`npm run dev\` starts it), log level warn
+- **Temporal server:** ${serverDescription}
 - **Service:** \`node dist/src/server.js\` and \`node dist/src/worker.js\` (the production build), SMTP pool of ${POOL}
   connections, \`SWEEP_PAGE_SIZE\` 200, \`LOG_LEVEL=warn\`; embedded PostgreSQL; the SMTP sink is \`bench/sink.ts\` in
   a process of its own, keeping only each message's Message-ID and arrival time

@@ -1,6 +1,8 @@
 // `npm run bench`: the service against the floors of the parts it is built on, side by side in one
-// run on one dev server. `--quick` runs small sizes (a smoke run); `--out DIR` writes the results
-// there instead of bench/. Prints progress, then the table; writes results.json and RESULTS.md.
+// run on one Temporal server: the dev server, or with `--server cluster` the real server on PostgreSQL
+// (bench/server.ts). `--quick` runs small sizes (a smoke run); `--out DIR` writes the results there
+// instead of bench/. Prints progress, then the table; writes results.json (results-cluster.json) and
+// RESULTS.md, which puts both servers side by side once each has a run on record.
 // One file per scenario under bench/scenarios/; what they share is in bench/context.ts.
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
@@ -9,13 +11,15 @@ import path from 'node:path';
 import v8 from 'node:v8';
 import { Client, Connection } from '@temporalio/client';
 import postgres from 'postgres';
-import { ensureTemporal, ROOT } from '../scripts/tools.mjs';
+import { ROOT } from '../scripts/tools.mjs';
 import { freePort, waitForPort } from '../src/dev/ports.js';
 import { startEmbeddedPostgres } from '../src/dev/postgres.js';
-import { startTemporalDevServer, stopChild } from '../src/dev/temporal-server.js';
+import { stopChild } from '../src/dev/temporal-server.js';
+import { testServerKind } from '../test/support/cluster.js';
 import { messageWorkflowId } from '../src/shared.js';
 import { arrivalCounts, arrivals, cpuMs, DOMAIN, FLOOR_QUEUE, log, POOL, QUEUE, rssMb, sampleRss } from './context.js';
 import { report } from './report.js';
+import { startBenchServer } from './server.js';
 import { BATCH_SIZE, batchPath } from './scenarios/batch.js';
 import { crashDuplicates } from './scenarios/crash.js';
 import { floor } from './scenarios/floor.js';
@@ -26,7 +30,7 @@ import { singlePath } from './scenarios/single.js';
 import { sweep } from './scenarios/sweep.js';
 import type { Figure } from './stats.js';
 
-const argv = process.argv.slice(2);
+const { kind: serverKind, rest: argv } = testServerKind(process.argv.slice(2));
 const quick = argv.includes('--quick');
 const outAt = argv.indexOf('--out');
 const outDir = outAt >= 0 && argv[outAt + 1] ? path.resolve(argv[outAt + 1]!) : path.join(ROOT, 'bench');
@@ -47,8 +51,7 @@ async function main() {
       console.error(`${e.stdout ?? ''}${e.stderr ?? ''}`);
       throw new Error('npm run build failed');
     }
-    const temporalBin = ensureTemporal({ cliPath: process.env.TEMPORAL_CLI_PATH, pathVar: process.env.PATH });
-    const temporal = await startTemporalDevServer({ bin: temporalBin, port: await freePort(), headless: true, dbFile: path.join(work, 'temporal.db') });
+    const temporal = await startBenchServer(serverKind, work);
     stops.push(() => temporal.stop());
     const db = await startEmbeddedPostgres({ dir: path.join(work, 'pg'), port: await freePort(), persistent: false, database: 'postgres' });
     stops.push(() => db.stop());
@@ -66,20 +69,20 @@ async function main() {
     const connection = await Connection.connect({ address: temporal.address });
     stops.push(() => connection.close());
     const client = new Client({ connection });
-    log(`Temporal dev server ${temporal.address} (SQLite file, WAL, synchronous=OFF); PostgreSQL; SMTP sink :${sinkPort}`);
+    log(`Temporal ${temporal.kind === 'cluster' ? 'cluster (temporal-server on PostgreSQL)' : 'dev server (SQLite file, WAL, synchronous=OFF)'} ${temporal.address}; PostgreSQL; SMTP sink :${sinkPort}`);
 
     log(`L1 raw SMTP: ${SIZES.l1} emails through pooled nodemailer (${POOL} connections)`);
     await rawSmtp(sinkPort, 50, 'l1-warm');
     const l1 = await rawSmtp(sinkPort, SIZES.l1, 'l1');
     log(`  ${l1.toFixed(0)} emails/s`);
 
-    const serverPid = temporal.process.pid!;
+    const serverCpu = temporal.cpuMs;
     log(`L2 Temporal floor: ${SIZES.l2} bare workflows (a local activity and an activity, both no-ops)`);
     const floorWorker = fork(path.join(ROOT, 'bench/floor-worker.ts'), [temporal.address, FLOOR_QUEUE], { execArgv: ['--import', 'tsx'] });
     await new Promise((r) => floorWorker.once('message', r));
     await floor(client, 50, 'floor-warm');
     const floorCpu0 = cpuMs(floorWorker.pid!);
-    const l2Run = await withServerCpu(serverPid, () => floor(client, SIZES.l2, 'floor'));
+    const l2Run = await withServerCpu(serverCpu, () => floor(client, SIZES.l2, 'floor'));
     const l2WorkerCpu = (cpuMs(floorWorker.pid!) - floorCpu0) / SIZES.l2;
     const l2 = l2Run.value;
     const l2Events = await historyEvents(client, Array.from({ length: SIZES.l2 }, (_, i) => `floor-${i}`));
@@ -118,7 +121,7 @@ async function main() {
 
     log(`Scenario 1, single-message path: ${SIZES.single} POST /message until delivered`);
     const serviceCpu0 = { api: cpuMs(procs.api!.pid!), worker: cpuMs(procs.worker!.pid!) };
-    const singleRun = await withServerCpu(serverPid, () => singlePath(api, SIZES.single, 'single'));
+    const singleRun = await withServerCpu(serverCpu, () => singlePath(api, SIZES.single, 'single'));
     const serviceCpu = { api: (cpuMs(procs.api!.pid!) - serviceCpu0.api) / SIZES.single, worker: (cpuMs(procs.worker!.pid!) - serviceCpu0.worker) / SIZES.single };
     const single = singleRun.value;
     const singleEvents = await historyEvents(client, Array.from({ length: SIZES.single }, (_, i) => messageWorkflowId(`single-${i}`)));
@@ -129,7 +132,7 @@ async function main() {
     stops.push(() => sql.end());
     log(`Scenario 6, batch path: ${SIZES.batches} POST /messages of ${BATCH_SIZE} messages at once, until delivered`);
     await batchPath(api, 1, 'batch-warm');
-    const batchRun = await withServerCpu(serverPid, () => batchPath(api, SIZES.batches, 'batch'));
+    const batchRun = await withServerCpu(serverCpu, () => batchPath(api, SIZES.batches, 'batch'));
     const batch = batchRun.value;
     const batchIds = (await sql<{ batch_id: string }[]>`SELECT DISTINCT batch_id FROM batch_messages WHERE id LIKE 'message-batch-%' AND id NOT LIKE 'message-batch-warm-%'`).map((r) => r.batch_id);
     const batchEvents = (await historyEvents(client, batchIds)) / BATCH_SIZE;
@@ -150,7 +153,7 @@ async function main() {
     log(`Scenario 3, sweeps of ${small} and ${large} due tasks`);
     const sweepSmall = await sweep(client, sql, small);
     log(`  ${small}: ${sweepSmall.seconds.toFixed(1)} s, ${sweepSmall.perSecond.toFixed(0)} emails/s`);
-    const sweepLargeRun = await withServerCpu(serverPid, () => sweep(client, sql, large));
+    const sweepLargeRun = await withServerCpu(serverCpu, () => sweep(client, sql, large));
     const sweepLarge = sweepLargeRun.value;
     log(`  ${large}: ${sweepLarge.seconds.toFixed(1)} s, ${sweepLarge.perSecond.toFixed(0)} emails/s; server ${(sweepLargeRun.cpuMs / large).toFixed(2)} CPU ms per email`);
 
@@ -209,7 +212,7 @@ async function main() {
       { name: `single-message path with maxCachedWorkflows ${sdkCache} (SDK default)`, value: unbounded.perSecond, unit: 'emails/s' },
       { name: 'bounded ÷ SDK-default cache, single path', value: single.perSecond / unbounded.perSecond, unit: '' },
     ];
-    report(figures, { outDir, quick, sizes: SIZES });
+    report(figures, { outDir, quick, sizes: SIZES, server: { kind: temporal.kind, description: temporal.description } });
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => {});
     rmSync(work, { recursive: true, force: true });

@@ -19,7 +19,7 @@ export function met(f: Figure): boolean | undefined {
   return f.target.op === '>=' ? f.value >= f.target.value : f.value <= f.target.value;
 }
 
-const fmt = (v: number) => (Number.isFinite(v) ? (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2)) : String(v));
+export const fmt = (v: number) => (Number.isFinite(v) ? (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2)) : String(v));
 
 export function markdownTable(figures: Figure[]): string {
   const rows = figures.map((f) => {
@@ -28,4 +28,16 @@ export function markdownTable(figures: Figure[]): string {
     return `| ${f.name} | ${fmt(f.value)} ${f.unit} | ${target} | ${ok === undefined ? '' : ok ? 'met' : 'missed'} |`;
   });
   return ['| figure | value | target | |', '|---|---|---|---|', ...rows].join('\n');
+}
+
+/** Two runs' figures side by side, matched by name: one column per server. */
+export function sideBySide(columns: { title: string; figures: Figure[] }[]): string {
+  const names = [...new Set(columns.flatMap((c) => c.figures.map((f) => f.name)))];
+  const cell = (f: Figure | undefined) => {
+    if (!f) return '';
+    const ok = met(f);
+    return `${fmt(f.value)} ${f.unit}${ok === undefined ? '' : ok ? ' (met)' : ' (missed)'}`.trim();
+  };
+  const rows = names.map((name) => `| ${name} | ${columns.map((c) => cell(c.figures.find((f) => f.name === name))).join(' | ')} |`);
+  return [`| figure | ${columns.map((c) => c.title).join(' | ')} |`, `|---|${columns.map(() => '---|').join('')}`, ...rows].join('\n');
 }

@@ -1,12 +1,12 @@
 // What the Temporal server spends per email: its CPU time over a scenario and the history events of
 // the workflows the scenario ran (from describe, on a sample of them).
 import type { Client } from '@temporalio/client';
-import { cpuMs } from '../context.js';
 
-export async function withServerCpu<T>(serverPid: number, fn: () => Promise<T>): Promise<{ value: T; cpuMs: number }> {
-  const before = cpuMs(serverPid);
+/** The server's CPU time over `fn`; `serverCpuMs` reads its total so far (bench/server.ts). */
+export async function withServerCpu<T>(serverCpuMs: () => number, fn: () => Promise<T>): Promise<{ value: T; cpuMs: number }> {
+  const before = serverCpuMs();
   const value = await fn();
-  return { value, cpuMs: cpuMs(serverPid) - before };
+  return { value, cpuMs: serverCpuMs() - before };
 }
 
 /** Mean history length of these workflows (the first `sample` of them). */
