@@ -92,11 +92,16 @@ export function reachableDataDir(user: RunAs, dir: string, say: (msg: string) =>
   mkdirSync(parent, { recursive: true });
   if (existsSync(dir)) {
     const real = realpathSync(dir);
-    if (userCan(user, 'x', real)) {
-      if (!existsSync(path.join(real, 'PG_VERSION'))) chownSync(real, user.uid, user.gid);
+    const fresh = !existsSync(path.join(real, 'PG_VERSION'));
+    // Its folder is reachable: the data folder itself is the server's own (initdb wants it so).
+    if (userCan(user, 'x', path.dirname(real))) {
+      if (fresh) {
+        chownSync(real, user.uid, user.gid);
+        chmodSync(real, 0o700);
+      }
       return real;
     }
-    if (existsSync(path.join(real, 'PG_VERSION'))) {
+    if (!fresh) {
       throw new PostgresSetupError(`the user \`postgres\` cannot reach the PostgreSQL data in ${dir} (a folder above it is private): move it, or ${FIXES}`);
     }
     if (!lstatSync(dir).isDirectory() || readdirSync(dir).length > 0) {
