@@ -74,7 +74,9 @@ export function batchActivities(deps: ActivityDeps) {
             outcome.sent.push({ id: m.id, messageId, provider: primary, providerMessageId: receipt.providerMessageId });
           } catch (err) {
             if (!(err instanceof MailError)) throw err;
-            if (err.permanent && !fallback) outcome.failed.push({ id: m.id, messageId, error: err.message, type: err.type });
+            // A suppressed address goes to its own workflow too, whatever the fallback: that workflow ends
+            // as `suppressed` with the reason (no send, no retry), the state GET /message/:id shows.
+            if (err.permanent && !fallback && err.type !== 'Suppressed') outcome.failed.push({ id: m.id, messageId, error: err.message, type: err.type });
             else {
               outcome.handedOff.push(m.id);
               handOff.push({ id: m.id, requestHash: m.requestHash, to: m.to, subject: m.subject, text: m.text });

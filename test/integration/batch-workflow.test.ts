@@ -7,6 +7,7 @@ import { createBatchGateway } from '../../src/api/batches.js';
 import { createEmailGateway } from '../../src/api/emails.js';
 import { batchResponseSchema } from '../../src/api/schemas.js';
 import { createBatchMessageStore, type BatchMessageStore } from '../../src/db/batch-messages.js';
+import { insertSuppression } from '../../src/db/suppressions.js';
 import { createSql, type Sql } from '../../src/db/client.js';
 import { createSendLedger } from '../../src/db/ledger.js';
 import { migrate } from '../../src/db/migrate.js';
@@ -137,6 +138,20 @@ describe('POST /messages through one BatchSendWorkflow (real worker, database an
     } finally {
       sink.fault = () => undefined;
     }
+  });
+
+  test('a suppressed address in a batch is `suppressed` with its reason and never sent; the others go out', async () => {
+    const key = `supp-${randomUUID().slice(0, 8)}`;
+    const blocked = `blocked-${key}@example.com`;
+    await insertSuppression(sql, { address: blocked, scope: 'all', reason: 'complaint', source: 'test' });
+    const res = await post(app, [msg(key, 0, { destinataire: blocked }), msg(key, 1)]);
+    assert.equal(res.status, 202);
+    const [first, second] = ((await res.json()) as { results: { workflow_id: string }[] }).results;
+    const suppressed = await waitForState(app, first!.workflow_id, ['sent', 'failed', 'suppressed']);
+    assert.equal(suppressed.state, 'suppressed', JSON.stringify(suppressed));
+    assert.equal((suppressed.suppression as { reason: string }).reason, 'complaint');
+    assert.equal((await waitForState(app, second!.workflow_id, ['sent', 'failed', 'suppressed'])).state, 'sent');
+    assert.equal(sink.messages.filter((m) => m.to === blocked || JSON.stringify(m).includes(blocked)).length, 0, 'nothing reached the sink for the suppressed address');
   });
 
   test('DELETE /message/:id cancels a batch message until it is sent; a sent one is not cancellable', async () => {
