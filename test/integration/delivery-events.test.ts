@@ -7,11 +7,12 @@ import type { Sql } from '../../src/db/client.js';
 import { unsubscribeToken } from '../../src/unsubscribe/token.js';
 import { buildApp, postMessage, waitForState } from '../support/api.js';
 import { createTestDatabase, seedTasks } from '../support/db.js';
-import { testConfig } from '../support/env.js';
+import { infra, testConfig } from '../support/env.js';
 import { SES_VARS, sesSentMessages, verifySesIdentity } from '../support/ses.js';
 import { sesEvent, SNS_HOST, startFakeSns, TOPIC_ARN, type FakeSns } from '../support/sns.js';
 import { startWebhookReceiver } from '../support/webhook-receiver.js';
 import { startTestWorker, type TestWorker } from '../support/worker.js';
+import { SesFaultProxy } from '../faults/ses-proxy.js';
 
 const FROM = 'noreply@events.example';
 const WEBHOOK_SECRET = `whsec_${randomBytes(32).toString('base64')}`;
@@ -27,7 +28,8 @@ describe('delivery truth: signed SNS events from SES, the suppression list, webh
   const tag = randomUUID().slice(0, 8);
   const to = { delivered: `ok-${tag}@example.com`, bounced: `gone-${tag}@example.com`, complained: `angry-${tag}@example.com` };
   const sent: Record<string, { id: string; messageId: string; sesMessageId: string }> = {};
-  const mirrored: [string, string][] = [];
+  // In front of moto: it forwards the sends and answers PutSuppressedDestination, which moto lacks.
+  const sesProxy = new SesFaultProxy(infra.sesEndpoint);
   let reminderMessageId = '';
 
   before(async () => {
@@ -37,6 +39,7 @@ describe('delivery truth: signed SNS events from SES, the suppression list, webh
     await verifySesIdentity(FROM);
     const config = testConfig({
       ...SES_VARS,
+      AWS_SES_REGION_ENDPOINT: await sesProxy.start(),
       NODE_ENV: 'test',
       DEFAULT_FROM_EMAIL: FROM,
       DATABASE_URL: db.url,
@@ -52,15 +55,14 @@ describe('delivery truth: signed SNS events from SES, the suppression list, webh
       UNSUBSCRIBE_SECRET,
     });
     taskQueue = config.temporal.taskQueue;
-    w = await startTestWorker(config, {
-      patchDeps: (d) => ({ ...d, putSesSuppression: async (address, reason) => void mirrored.push([address, reason]) }),
-    });
+    w = await startTestWorker(config);
     app = buildApp(config, w.client, { delivery: buildDeliveryDeps(config, db.sql, w.client) });
   });
   after(async () => {
     await w?.stop();
     await hooks?.close();
     await sns?.close();
+    await sesProxy.stop();
     await db?.drop();
   });
 
@@ -199,13 +201,14 @@ describe('delivery truth: signed SNS events from SES, the suppression list, webh
   });
 
   test('bounces and complaints are mirrored into SES\'s account-level suppression list, by a workflow', async () => {
-    // moto has no SES v2 suppression-list API, so the worker's PutSuppressedDestination call is the one
-    // replaced part here (patchDeps): what is checked is that each addition reaches it, with its reason.
+    // The worker's SES v2 client sends PutSuppressedDestination (moto lacks it; the proxy in front of moto
+    // answers it as SES does and keeps each request, signed by the real SDK).
     const deadline = Date.now() + 20_000;
     const want = [[to.bounced, 'BOUNCE'], [to.complained, 'COMPLAINT']];
-    const has = () => want.every(([a, r]) => mirrored.some(([ma, mr]) => ma === a && mr === r));
+    const has = () => want.every(([a, r]) => sesProxy.suppressed.some((s) => s.address === a && s.reason === r && s.signed));
     while (!has() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-    assert.ok(has(), JSON.stringify(mirrored));
+    assert.ok(has(), JSON.stringify(sesProxy.suppressed));
+    assert.equal(sesProxy.suppressed.filter((s) => s.address === to.delivered).length, 0, 'a delivered address is not suppressed');
   });
 
   test('transient bounces suppress only after SUPPRESS_AFTER_SOFT_BOUNCES within 7 days', async () => {
