@@ -31,12 +31,25 @@ export interface ActivityDeps extends SuppressionDeps, WebhookDeps {
 const HEARTBEAT_EVERY_MS = 2_000;
 
 /** Runs `fn` over `items`, at most `limit` at a time. */
+/**
+ * `fn` over `items`, `limit` at a time. After a failure no new item starts, and the sends already in
+ * flight finish (with their marks) before the failure is thrown: a page that fails must not leave
+ * sends behind it whose outcome nobody recorded, or its retry would send them again.
+ */
 export async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
+  let failure: { err: unknown } | undefined;
   const lane = async () => {
-    while (next < items.length) await fn(items[next++]!);
+    while (!failure && next < items.length) {
+      try {
+        await fn(items[next++]!);
+      } catch (err) {
+        failure ??= { err };
+      }
+    }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  if (failure) throw failure.err;
 }
 
 export function requireTasks(deps: ActivityDeps): TaskStore {

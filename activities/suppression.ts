@@ -29,9 +29,18 @@ export function sendKind(): SendKind {
   return 'message';
 }
 
-/** Throws SuppressedError when `to` must not get this kind of email. */
+/**
+ * Throws SuppressedError when `to` must not get this kind of email. A list that cannot be read (its
+ * database is down) is a transient failure of this send: nothing was sent, and the send is retried
+ * (a sweep hands the reminder to its own workflow) instead of failing everything around it.
+ */
 export async function checkSuppression(deps: SuppressionDeps, to: string, kind: SendKind): Promise<void> {
-  const found = await deps.suppressions?.find(to, kind);
+  let found: Suppression | undefined;
+  try {
+    found = await deps.suppressions?.find(to, kind);
+  } catch (err) {
+    throw new MailError(`the suppression list could not be read (${(err as Error).message}); not sent, retried later`, 'SuppressionListUnavailable', false);
+  }
   if (found) {
     Context.current().metricMeter.createCounter('mailer_emails_suppressed', 'emails', 'Sends refused by the suppression list').add(1, { kind, reason: found.reason });
     throw new SuppressedError(found);
@@ -49,8 +58,13 @@ const RECIPIENT_UNKNOWN = /\b5\.(1\.(0|1|2|3|6|10)|2\.1)\b/;
 /** An SMTP 5xx about the recipient itself (550 5.1.1 and kin) suppresses the address for every email. */
 export async function noteRejection(deps: SuppressionDeps, to: string, err: MailError): Promise<void> {
   if (!deps.suppressions || !/^SmtpPermanent5\d\d$/.test(err.type) || !RECIPIENT_UNKNOWN.test(err.message)) return;
-  const added = await deps.suppressions.add({ address: bareAddress(to), scope: 'all', reason: 'smtp_rejected', source: 'smtp', detail: err.message.slice(0, 500) });
-  if (added) Context.current().log.info('recipient suppressed after an SMTP rejection', { reason: 'smtp_rejected', type: err.type });
+  try {
+    const added = await deps.suppressions.add({ address: bareAddress(to), scope: 'all', reason: 'smtp_rejected', source: 'smtp', detail: err.message.slice(0, 500) });
+    if (added) Context.current().log.info('recipient suppressed after an SMTP rejection', { reason: 'smtp_rejected', type: err.type });
+  } catch (dbErr) {
+    // The rejection itself stands (the send failed for good); only its note on the list is lost.
+    Context.current().log.warn('could not add the rejected recipient to the suppression list', { error: (dbErr as Error).message, type: err.type });
+  }
 }
 
 /** What a Suppressed failure carries to the workflow, which shows it in the email's status. */

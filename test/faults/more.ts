@@ -9,7 +9,7 @@ import { ensureMotoServer } from '../../scripts/tools.mjs';
 import { createSql } from '../../src/db/client.js';
 import { migrate } from '../../src/db/migrate.js';
 import type { Cluster } from '../../src/dev/cluster.js';
-import { freePort, waitForPort } from '../../src/dev/ports.js';
+import { freePort, freeStablePorts, waitForPort } from '../../src/dev/ports.js';
 import { startEmbeddedPostgres } from '../../src/dev/postgres.js';
 import { stopChild } from '../../src/dev/temporal-server.js';
 import type { MailCatcher } from '../../src/mailcatcher/catcher.js';
@@ -54,9 +54,11 @@ async function waitFor(cond: () => Promise<boolean> | boolean, timeoutMs = 240_0
 }
 
 export async function postgresDown(env: Env): Promise<Row> {
-  const pgPort = await freePort();
+  // Below the ephemeral range: while the server is down, a client retrying an ephemeral port can be
+  // handed that same port as its own and connect to itself (TCP simultaneous open), then hang.
+  const [pgPort] = await freeStablePorts(1);
   const dir = mkdtempSync(path.join(env.work, 'pg-'));
-  let db = await startEmbeddedPostgres({ dir, port: pgPort });
+  let db = await startEmbeddedPostgres({ dir, port: pgPort! });
   const sql = createSql(db.url, { max: 1 });
   await migrate(sql);
   const n = 200;
@@ -71,7 +73,7 @@ export async function postgresDown(env: Env): Promise<Row> {
     await waitFor(() => env.sink.messages.filter((m) => m.to === 'pg@faults.example').length >= 30);
     await db.stop();
     await sleep(30_000);
-    db = await startEmbeddedPostgres({ dir, port: pgPort });
+    db = await startEmbeddedPostgres({ dir, port: pgPort! });
     const summary = (await handle.result()) as SweepSummary;
     const check = createSql(db.url, { max: 1 });
     const [{ marked }] = (await check`SELECT count(*)::int AS marked FROM tasks WHERE notification_sent`) as unknown as [{ marked: number }];
