@@ -44,8 +44,17 @@ export function report(figures: Figure[], { outDir, quick, sizes, server }: Repo
   const leadWhen = `${lead.date.slice(0, 10)} (${lead.date})`;
   let markdown = resultsMarkdown(leadWhen, lead.machine, markdownTable(lead.figures), lead.quick, sizes, lead.server?.description ?? server.description);
   if (runs.dev && runs.cluster) markdown += bothServers(runs.dev, runs.cluster);
-  writeFileSync(path.join(outDir, 'RESULTS.md'), markdown);
+  writeFileSync(path.join(outDir, 'RESULTS.md'), markdown + keptNotes(path.join(outDir, 'RESULTS.md')));
   log(`wrote ${path.relative(ROOT, outDir) || '.'}/${RESULTS_FILE[server.kind]} and RESULTS.md`);
+}
+
+/** What people wrote about a run, below this marker in RESULTS.md: kept when the figures are rewritten. */
+const NOTES_MARKER = '<!-- notes: written by hand, kept by bench/report.ts -->';
+
+function keptNotes(file: string): string {
+  const old = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const at = old.indexOf(NOTES_MARKER);
+  return at >= 0 ? `\n${old.slice(at)}` : '';
 }
 
 function readRun(outDir: string, kind: 'dev' | 'cluster'): RunRecord | undefined {
