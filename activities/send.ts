@@ -44,7 +44,11 @@ export function sendActivities(deps: ActivityDeps) {
     async firstSendAttempt(input: { workflowId: string } & RenderedEmail): Promise<FirstAttemptResult> {
       const plan = await planDelivery();
       const messageId = messageIdFor(input.workflowId, plan.messageIdDomain);
-      if (plan.sendTaskQueues?.[plan.primary]) return { plan, messageId };
+      // Not attempted here (the regular activity makes every attempt) when the provider is paced, or
+      // when this worker has no send ledger: without one, a worker that dies after the provider's answer
+      // leaves the retried task nothing to find, and a local activity's window (until the workflow task
+      // completes) is wider than an activity's (until its completion is reported).
+      if (plan.sendTaskQueues?.[plan.primary] || !deps.ledger) return { plan, messageId };
       const { to, subject, text, html } = input;
       try {
         const r = await sendRecorded(deps, plan.primary, { to, subject, text, html, messageId });
