@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { ensureTemporal, ROOT } from '../../scripts/tools.mjs';
-import { freePort } from '../../src/dev/ports.js';
+import { freePort, freeStablePorts } from '../../src/dev/ports.js';
+import { startEmbeddedPostgres } from '../../src/dev/postgres.js';
 import { MailCatcher } from '../../src/mailcatcher/catcher.js';
 import { startTestCluster, testServerKind } from '../support/cluster.js';
 import { count, sendMany } from './client.js';
@@ -102,10 +103,19 @@ async function main() {
   const sink = new MailCatcher({ port: await freePort() });
   await sink.start();
   const rows: Row[] = [];
+  const stops: (() => Promise<unknown>)[] = [];
   try {
     const first = cluster ? [workerKills, temporalKilled, temporalStoreDown(cluster), smtpTransient, smtpDown, smtpPermanent] : [workerKills, temporalRestart, smtpTransient, smtpDown, smtpPermanent];
     if (wanted(first).length) {
-      const stack = await startFaultStack({ temporalBin, cluster, dbFile: path.join(work, 'temporal.db'), bundle, vars: { SMTP_SERVER: '127.0.0.1', SMTP_PORT: String(sink.port), TEMPORAL_TASK_QUEUE: 'faults' } });
+      // The service's own database, as production has it: the send ledger is what catches a resend after a kill.
+      const [pgPort] = await freeStablePorts(1);
+      const db = await startEmbeddedPostgres({ dir: path.join(work, 'app-pg'), port: pgPort!, persistent: false, database: 'postgres' });
+      const vars = { SMTP_SERVER: '127.0.0.1', SMTP_PORT: String(sink.port), TEMPORAL_TASK_QUEUE: 'faults', DATABASE_URL: db.url, SWEEP_SCHEDULE_ON_START: 'false' };
+      const stack = await startFaultStack({ temporalBin, cluster, dbFile: path.join(work, 'temporal.db'), bundle, vars }).catch(async (err: unknown) => {
+        await db.stop();
+        throw err;
+      });
+      stops.push(() => db.stop());
       try {
         for (const scenario of wanted(first)) {
           process.stdout.write(`[faults] ${scenario.name}…\n`);
@@ -122,6 +132,7 @@ async function main() {
       rows.push(...(Array.isArray(out) ? out : [out]));
     }
   } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
     await sink.stop();
     await cluster?.stop();
     rmSync(work, { recursive: true, force: true });
