@@ -7,7 +7,7 @@ import { canConnect } from '../../src/dev/ports.js';
 import { DevStack, npm, output, stackPorts } from '../support/dev-stack.js';
 import { infra } from '../support/env.js';
 import { FakeGemini } from '../support/gemini.js';
-import { processesUsing } from '../support/leftovers.js';
+import { listenerOf, processesUsing } from '../support/leftovers.js';
 import { launchBrowser, SCREENSHOTS } from './web-ui.js';
 
 describe('npm run dev: the service started the way the README says', () => {
@@ -130,8 +130,9 @@ describe('npm run dev: the service started the way the README says', () => {
     const before = (await caught()).find((m) => m.subject === 'Hi')!;
     const id = before.messageId!.replace(/^<(.*)@.*>$/, '$1');
     await stopStack();
-    for (const port of [env.PORT, env.TEMPORAL_ADDRESS!.split(':')[1], env.TEMPORAL_UI_PORT, env.EMBEDDED_POSTGRES_PORT, env.MAILCATCHER_SMTP_PORT]) {
-      assert.equal(await canConnect(Number(port)), false, `port ${port} closed after Ctrl-C`);
+    const ports = { PORT: env.PORT, TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS!.split(':')[1], TEMPORAL_UI_PORT: env.TEMPORAL_UI_PORT, EMBEDDED_POSTGRES_PORT: env.EMBEDDED_POSTGRES_PORT, MAILCATCHER_SMTP_PORT: env.MAILCATCHER_SMTP_PORT };
+    for (const [name, port] of Object.entries(ports)) {
+      assert.equal(await canConnect(Number(port)), false, `${name} ${port} closed after Ctrl-C; listening: ${listenerOf(Number(port))}\nleft running: ${processesUsing(env.DATA_DIR!) || 'nothing'}`);
     }
     // When npm has exited, nothing the stack started still runs: a Temporal server still shutting down
     // holds its SQLite file and UI port, and the restart below failed on them (Ctrl-C arrives twice).

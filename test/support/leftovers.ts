@@ -8,3 +8,12 @@ export function processesUsing(dir: string): string {
     return ''; // pgrep exits 1 when nothing matches
   }
 }
+
+/** Who listens on a TCP port (for a failure message): `ss`'s line, with the process when it is ours. */
+export function listenerOf(port: number): string {
+  try {
+    return execFileSync('ss', ['-Hltnp', `sport = :${port}`], { encoding: 'utf8' }).trim() || '(nobody listens now)';
+  } catch {
+    return '(ss is not available)';
+  }
+}
