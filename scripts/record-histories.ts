@@ -6,7 +6,7 @@
 // `--overwrite` is given. An old history stands for emails already waiting on old code; regenerating it
 // over the old one would hide exactly the break the replay test is there to catch.
 // Arguments narrow the run to paths whose file names contain them: `npm run record-histories -- sweep`.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
@@ -31,7 +31,10 @@ async function write(r: Recorder, rec: Recorded): Promise<void> {
   const type = history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
   if (`${type}/` !== rec.file.slice(0, rec.file.indexOf('/') + 1)) throw new Error(`${rec.file} holds a ${type} history`);
   // Failures carry stack traces; this checkout's location has no place in the repo.
-  const json = JSON.stringify(historyToJSONObject(history)).split(ROOT).join('<root>');
+  // Paths of this machine stay out of the repo: the project's, and node_modules' real one (a copy of the
+  // project may link its node_modules from elsewhere).
+  const nodeModules = path.dirname(realpathSync(path.join(ROOT, 'node_modules')));
+  const json = JSON.stringify(historyToJSONObject(history)).split(ROOT).join('<root>').split(nodeModules).join('<root>');
   const doc = { workflowId: rec.workflowId, workflowType: type, recorded: new Date().toISOString().slice(0, 10), history: JSON.parse(json) };
   mkdirSync(path.dirname(fileOf(rec.file)), { recursive: true });
   writeFileSync(fileOf(rec.file), `${JSON.stringify(doc, null, 1)}\n`);
