@@ -1,6 +1,7 @@
 // The rows of migration 006: messages of POST /messages batches, and keys of POST /message.
 import type { ProviderName } from '../shared.js';
 import type { Sql } from './client.js';
+import { coalesce } from './coalesce.js';
 
 export type BatchMessageState = 'queued' | 'sending' | 'sent' | 'failed' | 'cancelled' | 'handed_off';
 
@@ -92,6 +93,14 @@ const message = (r: Row): BatchMessage => ({
 });
 
 export function createBatchMessageStore(sql: Sql): BatchMessageStore {
+  // Right before each send; the sends starting together claim in one statement.
+  const claim = coalesce(async (ids: string[]) => {
+    const rows = await sql<{ id: string }[]>`
+      UPDATE batch_messages SET state = 'sending', attempts = attempts + 1, updated_at = now()
+      WHERE id = ANY(${[...new Set(ids)]}) AND state IN ('queued', 'sending') RETURNING id`;
+    const claimed = new Set(rows.map((r) => r.id));
+    return ids.map((id) => claimed.has(id));
+  });
   return {
     async insertBatch(batchId, messages) {
       if (!messages.length) return new Set();
@@ -131,12 +140,7 @@ export function createBatchMessageStore(sql: Sql): BatchMessageStore {
       const rows = await sql<Row[]>`SELECT * FROM batch_messages WHERE batch_id = ${batchId} ORDER BY position`;
       return rows.map(message);
     },
-    async claim(id) {
-      const rows = await sql`
-        UPDATE batch_messages SET state = 'sending', attempts = attempts + 1, updated_at = now()
-        WHERE id = ${id} AND state IN ('queued', 'sending') RETURNING id`;
-      return rows.length === 1;
-    },
+    claim,
     async cancel(id) {
       await sql`UPDATE batch_messages SET state = 'cancelled', updated_at = now() WHERE id = ${id} AND kind = 'batch' AND state = 'queued'`;
       return this.get(id);

@@ -2,6 +2,7 @@
 // does not send an email twice. Bounded: rows older than the retention are pruned, oldest first.
 import type { ProviderName } from '../shared.js';
 import type { Sql } from './client.js';
+import { coalesce } from './coalesce.js';
 
 export interface LedgerEntry {
   messageId: string;
@@ -27,23 +28,34 @@ interface Row {
 
 const entry = (r: Row): LedgerEntry => ({ messageId: r.message_id, provider: r.provider, providerMessageId: r.provider_message_id ?? undefined });
 
-export function createSendLedger(sql: Sql): SendLedger {
+/**
+ * Reads go through `sql`; writes through `writes` (connections of their own, so that a write, the
+ * duplicate window, never queues behind the reads of sends just starting). Both are coalesced: the
+ * sends in flight together read and record in one statement each.
+ */
+export function createSendLedger(sql: Sql, writes: Sql = sql): SendLedger {
+  const findMany = async (messageIds: string[]) => {
+    if (!messageIds.length) return new Map<string, LedgerEntry>();
+    const rows = await sql<Row[]>`SELECT message_id, provider, provider_message_id FROM send_ledger WHERE message_id = ANY(${messageIds})`;
+    return new Map(rows.map((r) => [r.message_id, entry(r)]));
+  };
+  const find = coalesce(async (ids: string[]) => {
+    const found = await findMany([...new Set(ids)]);
+    return ids.map((id) => found.get(id));
+  });
+  const record = coalesce(async (entries: LedgerEntry[]) => {
+    await writes`
+      INSERT INTO send_ledger (message_id, provider, provider_message_id)
+      SELECT * FROM unnest(${entries.map((e) => e.messageId)}::text[], ${entries.map((e) => e.provider)}::text[],
+                           ${entries.map((e) => e.providerMessageId ?? null) as string[]}::text[])
+      ON CONFLICT (message_id) DO NOTHING`;
+    return entries.map(() => undefined);
+    // A write never waits for another: each answer recorded as soon as it arrives.
+  }, { inFlight: 4 });
   return {
-    async find(messageId) {
-      const [row] = await sql<Row[]>`SELECT message_id, provider, provider_message_id FROM send_ledger WHERE message_id = ${messageId}`;
-      return row ? entry(row) : undefined;
-    },
-    async findMany(messageIds) {
-      if (!messageIds.length) return new Map();
-      const rows = await sql<Row[]>`SELECT message_id, provider, provider_message_id FROM send_ledger WHERE message_id = ANY(${messageIds})`;
-      return new Map(rows.map((r) => [r.message_id, entry(r)]));
-    },
-    async record({ messageId, provider, providerMessageId }) {
-      await sql`
-        INSERT INTO send_ledger (message_id, provider, provider_message_id)
-        VALUES (${messageId}, ${provider}, ${providerMessageId ?? null})
-        ON CONFLICT (message_id) DO NOTHING`;
-    },
+    find,
+    findMany,
+    record,
     async prune(retentionMs, limit = 10_000) {
       const rows = await sql`
         DELETE FROM send_ledger WHERE message_id IN (

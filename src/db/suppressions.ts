@@ -1,5 +1,6 @@
 import { bareAddress } from '../events/ses-event.js';
 import type { Sql } from './client.js';
+import { coalesce } from './coalesce.js';
 
 export const SUPPRESSION_REASONS = ['bounce', 'soft_bounce', 'complaint', 'smtp_rejected', 'unsubscribe', 'manual'] as const;
 export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
@@ -57,14 +58,18 @@ export async function insertSuppression(sql: Sql, s: NewSuppression): Promise<bo
 }
 
 export function createSuppressionStore(sql: Sql): SuppressionStore {
+  // Every send asks; the sends in flight together ask in one statement.
+  const find = coalesce(async (keys: { address: string; kind: SendKind }[]) => {
+    const rows = await sql<Row[]>`SELECT * FROM suppressions WHERE address = ANY(${[...new Set(keys.map((k) => k.address))]})`;
+    return keys.map(({ address, kind }) => {
+      // A message is stopped by scope 'all' only; a reminder or digest by either, 'all' first.
+      const mine = rows.filter((r) => r.address === address && (r.scope === 'all' || kind !== 'message'));
+      const row = mine.find((r) => r.scope === 'all') ?? mine[0];
+      return row ? toSuppression(row) : undefined;
+    });
+  });
   return {
-    async find(address, kind) {
-      const scopes = kind === 'message' ? ['all'] : ['all', 'reminders'];
-      const rows = await sql<Row[]>`
-        SELECT * FROM suppressions WHERE address = ${bareAddress(address)} AND scope IN ${sql(scopes)}
-        ORDER BY scope = 'all' DESC LIMIT 1`;
-      return rows[0] ? toSuppression(rows[0]) : undefined;
-    },
+    find: (address, kind) => find({ address: bareAddress(address), kind }),
     add: (s) => insertSuppression(sql, s),
     async list({ reason, after, limit }) {
       const rows = await sql<Row[]>`

@@ -1,6 +1,7 @@
 import type { ZonedTask } from '../reminders/render.js';
 import type { DueTask } from '../shared.js';
 import type { Sql } from './client.js';
+import { coalesce } from './coalesce.js';
 
 export interface DueTaskQuery {
   windowStart: string;
@@ -112,6 +113,38 @@ function ownerZoneColumn(sql: Sql) {
 
 export function createTaskStore(sql: Sql): TaskStore & DigestStore {
   const zones = ownerZoneColumn(sql);
+  // The record and the flag in one statement, for every send of a page that finished meanwhile. The
+  // flag is conditional: a second mark is a no-op, and a task rescheduled meanwhile keeps its flag
+  // unset so that its new due time is reminded too. Millisecond precision matches DueTask.dueAt.
+  const markNotified = coalesce(async (marks: { taskId: string; dueAt: string; messageId: string }[]) => {
+    // One row per task and due time (the last Message-ID wins, as sequential marks would leave it);
+    // the first mark of a pair is the one that flips the flag.
+    const unique = new Map(marks.map((m) => [`${m.taskId} ${Date.parse(m.dueAt)}`, m]));
+    const rows = [...unique.values()];
+    const flipped = await sql<{ n: string }[]>`
+      WITH input AS (
+        SELECT * FROM unnest(${rows.map((m) => m.taskId)}::bigint[], ${rows.map((m) => m.dueAt)}::timestamptz[], ${rows.map((m) => m.messageId)}::text[])
+          WITH ORDINALITY AS i(task_id, due_at, message_id, n)
+      ), sent AS (
+        INSERT INTO task_reminders (task_id, due_at, state, message_id)
+        SELECT task_id, due_at, 'sent', message_id FROM input
+        ON CONFLICT (task_id, due_at) DO UPDATE SET state = 'sent', message_id = EXCLUDED.message_id, updated_at = now()
+      )
+      UPDATE tasks t SET notification_sent = true, notification_sent_at = now()
+        FROM input i
+       WHERE t.id = ANY(${rows.map((m) => m.taskId)}::bigint[])
+         AND t.id = i.task_id
+         AND date_trunc('milliseconds', t.due_at) = i.due_at
+         AND t.notification_sent = false
+      RETURNING i.n`;
+    const marked = new Set(flipped.map((r) => rows[Number(r.n) - 1]!));
+    return marks.map((m) => {
+      const row = unique.get(`${m.taskId} ${Date.parse(m.dueAt)}`)!;
+      const first = marked.has(row);
+      marked.delete(row);
+      return first;
+    });
+  });
   // The old command's rule, inclusive at both ends like its due_date__range=(now, now + 24h).
   const qualifying = (windowStart: string, windowEnd: string) => sql`
          t.is_completed = false
@@ -193,22 +226,6 @@ export function createTaskStore(sql: Sql): TaskStore & DigestStore {
       return rows.length;
     },
 
-    async markNotified(taskId, dueAt, messageId = '') {
-      // The record and the flag in one statement. The flag is conditional: a second mark is a no-op,
-      // and a task rescheduled meanwhile keeps its flag unset so that its new due time is reminded
-      // too. Millisecond precision matches DueTask.dueAt.
-      const rows = await sql`
-        WITH sent AS (
-          INSERT INTO task_reminders (task_id, due_at, state, message_id)
-          VALUES (${taskId}::bigint, ${dueAt}::timestamptz, 'sent', ${messageId})
-          ON CONFLICT (task_id, due_at) DO UPDATE SET state = 'sent', message_id = EXCLUDED.message_id, updated_at = now()
-        )
-        UPDATE tasks SET notification_sent = true, notification_sent_at = now()
-         WHERE id = ${taskId}::bigint
-           AND date_trunc('milliseconds', due_at) = ${dueAt}::timestamptz
-           AND notification_sent = false
-        RETURNING id`;
-      return rows.length === 1;
-    },
+    markNotified: (taskId, dueAt, messageId = '') => markNotified({ taskId, dueAt, messageId }),
   };
 }
