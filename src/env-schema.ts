@@ -63,6 +63,7 @@ export const envSchema = z.object({
   WORKER_METRICS_PORT: int(0, 65535).default(9464),
   WORKER_MAX_CACHED_WORKFLOWS: int(2, 100_000).default(250),
   WORKER_HEAP_LIMIT_MB: int(0, 65_536).default(0),
+  WORKER_MAX_LOCAL_ACTIVITIES: int(1, 10_000).default(10),
 
   DATABASE_URL: optionalText.pipe(z.union([z.undefined(), url])),
   SEND_LEDGER_RETENTION: duration.default(7 * 86_400_000),

@@ -26,6 +26,7 @@ export interface Config {
     workerMetricsPort: number;
     /** The worker's memory bounds: workflows cached between tasks, V8 old-space limit (0: Node's). */
     workerMemory: { maxCachedWorkflows: number; heapLimitMb: number };
+    maxLocalActivities: number;
   };
   databaseUrl?: string;
   /** Retention of the send ledger and of batch message rows. */
@@ -149,6 +150,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
       workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
       workerMetricsPort: e.WORKER_METRICS_PORT,
       workerMemory: { maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS, heapLimitMb: e.WORKER_HEAP_LIMIT_MB },
+      maxLocalActivities: e.WORKER_MAX_LOCAL_ACTIVITIES,
     },
     databaseUrl: e.DATABASE_URL,
     sendLedgerRetentionMs: e.SEND_LEDGER_RETENTION,

@@ -46,6 +46,10 @@ export async function createWorker(opts: {
     // The SDK sizes its cache from the heap limit (about 2,300 workflows on a 4 GB heap); a bound set
     // here keeps the worker's memory flat when thousands of emails are in flight.
     maxCachedWorkflows: opts.config.temporal.workerMemory.maxCachedWorkflows,
+    // First send attempts run as local activities: beyond the provider's concurrency (the SMTP pool)
+    // they only wait there, and a worker busy with them answers later to the provider's acceptance,
+    // the moment the send ledger must record it (the crash-duplicate window).
+    maxConcurrentLocalActivityExecutions: opts.config.temporal.maxLocalActivities,
     ...opts.overrides,
   });
 }

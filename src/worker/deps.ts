@@ -6,7 +6,6 @@ import { createSendLedger } from '../db/ledger.js';
 import { createTaskStore } from '../db/tasks.js';
 import { buildDeliveryDeps } from './delivery-deps.js';
 import { ExchangeLog } from '../enhance/exchange-log.js';
-import { GeminiEnhancer } from '../enhance/gemini.js';
 import type { Config } from '../env.js';
 import { closeMailers, createMailers } from '../mail/index.js';
 import { addressDomain } from '../mail/message-id.js';
@@ -31,26 +30,28 @@ export async function buildWorkerResources(config: Config, opts: { searchAttribu
     sql = createSql(config.databaseUrl, { max: 10 });
     await migrate(sql);
   }
-  const mailers = createMailers(config);
+  const mailers = await createMailers(config);
   const from = { smtp: config.mail.smtpFrom, ses: config.mail.sesFrom };
   const primaryFrom = from[config.mail.provider];
+  // Gemini's SDK is loaded only with a key (about 20 MB of the worker's memory otherwise).
   const enhancer = config.gemini.apiKey
-    ? new GeminiEnhancer(
+    ? new (await import('../enhance/gemini.js')).GeminiEnhancer(
         { apiKey: config.gemini.apiKey, model: config.gemini.model, baseUrl: config.gemini.baseUrl, timeoutMs: config.gemini.timeoutMs },
         new ExchangeLog(config.gemini.logDir),
       )
     : undefined;
   const store = sql ? createTaskStore(sql) : undefined;
-  // The ledger's write is the duplicate window (from the provider's answer to this row): its own
-  // connections commit without waiting for the WAL flush, so the window is one round trip. A
-  // PostgreSQL crash may forget the last rows, which only brings back the resend the ledger prevents.
+  // The ledger's write is the duplicate window (from the provider's answer to this row): it has its
+  // own connections, never behind the pool's reads, and commits without waiting for the WAL flush, so
+  // the window is one round trip. A PostgreSQL crash may forget the last rows, which only brings back
+  // the resend the ledger prevents.
   const ledgerSql = config.databaseUrl ? createSql(config.databaseUrl, { max: 4, asyncCommit: true }) : undefined;
-  const ledger = ledgerSql ? createSendLedger(ledgerSql) : undefined;
+  const ledger = sql && ledgerSql ? createSendLedger(sql, ledgerSql) : undefined;
   const messages = sql ? createBatchMessageStore(sql) : undefined;
   // The ledger and the batch rows stay bounded: rows past the retention go, a slice at a time.
   const prune = () => Promise.all([ledger?.prune(config.sendLedgerRetentionMs), messages?.prune(config.sendLedgerRetentionMs)]).catch(() => {});
   const pruning = sql ? setInterval(() => void prune(), 10 * 60_000).unref() : undefined;
-  const delivery = buildDeliveryDeps(config, sql);
+  const delivery = await buildDeliveryDeps(config, sql);
   const deps: ActivityDeps = {
     ...delivery.deps,
     mailers,
