@@ -1,4 +1,3 @@
-import { PutSuppressedDestinationCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import type { SuppressionDeps } from '../../activities/suppression.js';
 import type { WebhookDeps } from '../../activities/webhooks.js';
 import type { Sql } from '../db/client.js';
@@ -7,10 +6,14 @@ import type { Config } from '../env.js';
 import { snsAgent } from '../events/sns-agent.js';
 import type { WebhookRetry } from '../webhooks/types.js';
 
-/** The worker's delivery-truth clients: suppression list, unsubscribe signing, webhooks, SES's own list. */
-export function buildDeliveryDeps(config: Config, sql: Sql | undefined): { deps: SuppressionDeps & WebhookDeps; webhooks?: WebhookRetry; close(): void } {
+/**
+ * The worker's delivery-truth clients: suppression list, unsubscribe signing, webhooks, SES's own list
+ * (the AWS SDK loaded only when SES is a provider).
+ */
+export async function buildDeliveryDeps(config: Config, sql: Sql | undefined): Promise<{ deps: SuppressionDeps & WebhookDeps; webhooks?: WebhookRetry; close(): void }> {
   const usesSes = config.mail.provider === 'ses' || config.mail.fallback === 'ses';
-  const ses = usesSes ? new SESv2Client({ region: config.ses.region, endpoint: config.ses.endpoint, credentials: config.ses.credentials, maxAttempts: 1 }) : undefined;
+  const aws = usesSes ? await import('@aws-sdk/client-sesv2') : undefined;
+  const ses = aws ? new aws.SESv2Client({ region: config.ses.region, endpoint: config.ses.endpoint, credentials: config.ses.credentials, maxAttempts: 1 }) : undefined;
   return {
     deps: {
       suppressions: sql ? createSuppressionStore(sql) : undefined,
@@ -19,7 +22,7 @@ export function buildDeliveryDeps(config: Config, sql: Sql | undefined): { deps:
       snsAgent: snsAgent(config.events.certTest),
       putSesSuppression: ses
         ? async (address, reason) => {
-            await ses.send(new PutSuppressedDestinationCommand({ EmailAddress: address, Reason: reason }));
+            await ses.send(new aws!.PutSuppressedDestinationCommand({ EmailAddress: address, Reason: reason }));
           }
         : undefined,
     },
