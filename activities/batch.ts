@@ -3,6 +3,7 @@
 // checked against and recorded in the send ledger, so a retried attempt sends nothing twice.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { BatchMessageStore, BatchOutcome } from '../src/db/batch-messages.js';
+import { textToHtml } from '../src/enhance/html.js';
 import { MailError } from '../src/mail/types.js';
 import { messageIdFor, type ProviderName } from '../src/shared.js';
 import { eachLimited, heartbeating, recordSend, sendThrough, type ActivityDeps } from './deps.js';
@@ -48,6 +49,9 @@ export function batchActivities(deps: ActivityDeps) {
       const handOff: BatchHandOff[] = [];
       const cancelled = new Set<string>();
       const { cancellationSignal } = Context.current();
+      // Each distinct text is rendered once (a batch often sends one text to many recipients).
+      const rendered = new Map<string, string>();
+      const htmlOf = (text: string) => rendered.get(text) ?? rendered.set(text, textToHtml(text)).get(text)!;
       await heartbeating(() =>
         eachLimited(rows, BATCH_CONCURRENCY, async (m) => {
           // A timed-out or cancelled attempt stops: its retry owns what is left.
@@ -69,7 +73,7 @@ export function batchActivities(deps: ActivityDeps) {
               outcome.sent.push({ id: m.id, messageId, provider: recorded.provider, providerMessageId: recorded.providerMessageId });
               return;
             }
-            const receipt = await sendThrough(deps, primary, { to: m.to, subject: m.subject, text: m.text, messageId });
+            const receipt = await sendThrough(deps, primary, { to: m.to, subject: m.subject, text: m.text, html: htmlOf(m.text), messageId });
             await recordSend(deps, { messageId, provider: primary, providerMessageId: receipt.providerMessageId });
             outcome.sent.push({ id: m.id, messageId, provider: primary, providerMessageId: receipt.providerMessageId });
           } catch (err) {
