@@ -46,7 +46,7 @@ export function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-export function sampleRss(children: Record<string, ChildProcess>): { stop(): Record<string, number> } {
+export function sampleRss(children: Record<string, ChildProcess>): { peek(): Record<string, number>; stop(): Record<string, number> } {
   const peak: Record<string, number> = Object.fromEntries(Object.keys(children).map((k) => [k, 0]));
   const timer = setInterval(() => {
     // Read each tick: a scenario may replace a child (a worker restarted after a kill).
@@ -62,6 +62,7 @@ export function sampleRss(children: Record<string, ChildProcess>): { stop(): Rec
     }
   }, 100);
   return {
+    peek: () => ({ ...peak }),
     stop() {
       clearInterval(timer);
       return peak;

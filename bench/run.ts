@@ -118,6 +118,8 @@ async function main() {
     log(`  service up; RSS worker ${rssMb(procs.worker!.pid!).toFixed(0)} MB, API ${rssMb(procs.api!.pid!).toFixed(0)} MB`);
     // Scenario 4: peak RSS through every scenario that follows, with the worker's default bounds.
     const rss = sampleRss(procs);
+    // Which scenario sets the worker's peak: the peak so far, after each of them.
+    const peakSoFar = () => `worker peak RSS so far ${rss.peek().worker!.toFixed(0)} MB`;
 
     log(`Scenario 1, single-message path: ${SIZES.single} POST /message until delivered`);
     const serviceCpu0 = { api: cpuMs(procs.api!.pid!), worker: cpuMs(procs.worker!.pid!) };
@@ -126,7 +128,7 @@ async function main() {
     const single = singleRun.value;
     const singleEvents = await historyEvents(client, Array.from({ length: SIZES.single }, (_, i) => messageWorkflowId(`single-${i}`)));
     log(`  ${single.perSecond.toFixed(1)} emails/s; request to delivery p50 ${single.p50} ms, p99 ${single.p99} ms`);
-    log(`  server ${(singleRun.cpuMs / SIZES.single).toFixed(1)} CPU ms and ${singleEvents.toFixed(1)} history events per email; API ${serviceCpu.api.toFixed(1)} and worker ${serviceCpu.worker.toFixed(1)} CPU ms per email`);
+    log(`  server ${(singleRun.cpuMs / SIZES.single).toFixed(1)} CPU ms and ${singleEvents.toFixed(1)} history events per email; API ${serviceCpu.api.toFixed(1)} and worker ${serviceCpu.worker.toFixed(1)} CPU ms per email; ${peakSoFar()}`);
 
     const sql = postgres(db.url, { max: 2, onnotice: () => {} });
     stops.push(() => sql.end());
@@ -138,7 +140,7 @@ async function main() {
     const batchEvents = (await historyEvents(client, batchIds)) / BATCH_SIZE;
     const batchEmails = SIZES.batches * BATCH_SIZE;
     log(`  ${batch.perSecond.toFixed(0)} emails/s (${(batch.perSecond / l1).toFixed(2)} of L1); POST /messages p50 ${batch.postP50.toFixed(0)} ms`);
-    log(`  server ${(batchRun.cpuMs / batchEmails).toFixed(2)} CPU ms and ${batchEvents.toFixed(2)} history events per email (${batchIds.length} workflows)`);
+    log(`  server ${(batchRun.cpuMs / batchEmails).toFixed(2)} CPU ms and ${batchEvents.toFixed(2)} history events per email (${batchIds.length} workflows); ${peakSoFar()}`);
 
     const half = Math.max(1, Math.round(single.perSecond / 2));
     const triple = Math.max(1, Math.round(single.perSecond * 3));
@@ -147,7 +149,7 @@ async function main() {
     log(`  p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms, max ${latency.max.toFixed(1)} ms; ${latency.errors} errors; ${latency.achieved.toFixed(1)} requests/s sent`);
     log(`  and at three times capacity (${triple}/s) for ${SIZES.overloadSeconds} s: every request answered, every email delivered`);
     const overload = await openLoop(api, triple, SIZES.overloadSeconds, 'over');
-    log(`  p50 ${overload.p50.toFixed(1)} ms, p99 ${overload.p99.toFixed(1)} ms; ${overload.errors} errors (non-202)`);
+    log(`  p50 ${overload.p50.toFixed(1)} ms, p99 ${overload.p99.toFixed(1)} ms; ${overload.errors} errors (non-202); ${peakSoFar()}`);
 
     const [small, large] = SIZES.sweeps;
     log(`Scenario 3, sweeps of ${small} and ${large} due tasks`);
@@ -155,7 +157,7 @@ async function main() {
     log(`  ${small}: ${sweepSmall.seconds.toFixed(1)} s, ${sweepSmall.perSecond.toFixed(0)} emails/s`);
     const sweepLargeRun = await withServerCpu(serverCpu, () => sweep(client, sql, large));
     const sweepLarge = sweepLargeRun.value;
-    log(`  ${large}: ${sweepLarge.seconds.toFixed(1)} s, ${sweepLarge.perSecond.toFixed(0)} emails/s; server ${(sweepLargeRun.cpuMs / large).toFixed(2)} CPU ms per email`);
+    log(`  ${large}: ${sweepLarge.seconds.toFixed(1)} s, ${sweepLarge.perSecond.toFixed(0)} emails/s; server ${(sweepLargeRun.cpuMs / large).toFixed(2)} CPU ms per email; ${peakSoFar()}`);
 
     log(`Scenario 5, crash duplicates: ${SIZES.crash} emails queued with no worker, then SIGKILL ×4 while they drain`);
     procs.worker!.kill('SIGKILL');
