@@ -7,6 +7,7 @@ import { textToHtml } from '../src/enhance/html.js';
 import { MailError } from '../src/mail/types.js';
 import { messageIdFor, type ProviderName } from '../src/shared.js';
 import { eachLimited, heartbeating, recordSend, sendThrough, type ActivityDeps } from './deps.js';
+import { readSuppressions } from './suppression.js';
 import { BATCH_CONCURRENCY } from './reminders.js';
 
 /** A message the batch could not send: it gets a SendEmailWorkflow of its own, with the full retries. */
@@ -52,6 +53,8 @@ export function batchActivities(deps: ActivityDeps) {
       // Each distinct text is rendered once (a batch often sends one text to many recipients).
       const rendered = new Map<string, string>();
       const htmlOf = (text: string) => rendered.get(text) ?? rendered.set(text, textToHtml(text)).get(text)!;
+      // The batch's recipients checked against the suppression list in one statement.
+      const suppressed = await readSuppressions(deps, rows.filter((m) => m.state === 'queued' || m.state === 'sending').map((m) => m.to), 'message');
       await heartbeating(() =>
         eachLimited(rows, BATCH_CONCURRENCY, async (m) => {
           // A timed-out or cancelled attempt stops: its retry owns what is left.
@@ -73,7 +76,7 @@ export function batchActivities(deps: ActivityDeps) {
               outcome.sent.push({ id: m.id, messageId, provider: recorded.provider, providerMessageId: recorded.providerMessageId });
               return;
             }
-            const receipt = await sendThrough(deps, primary, { to: m.to, subject: m.subject, text: m.text, html: htmlOf(m.text), messageId });
+            const receipt = await sendThrough(deps, primary, { to: m.to, subject: m.subject, text: m.text, html: htmlOf(m.text), messageId }, suppressed);
             await recordSend(deps, { messageId, provider: primary, providerMessageId: receipt.providerMessageId });
             outcome.sent.push({ id: m.id, messageId, provider: primary, providerMessageId: receipt.providerMessageId });
           } catch (err) {

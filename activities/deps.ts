@@ -10,7 +10,7 @@ import type { Mailers } from '../src/mail/index.js';
 import { MailError } from '../src/mail/types.js';
 import type { ReminderStyle } from '../src/reminders/render.js';
 import type { DeliveryPlan, ProviderName, RenderedEmail, SweepSettings } from '../src/shared.js';
-import { checkSuppression, listHeaders, noteRejection, sendKind, type SuppressionDeps } from './suppression.js';
+import { checkSuppression, listHeaders, noteRejection, sendKind, type SuppressionDeps, type SuppressionLookup } from './suppression.js';
 import type { WebhookDeps } from './webhooks.js';
 
 export interface ActivityDeps extends SuppressionDeps, WebhookDeps {
@@ -63,13 +63,13 @@ export function requireDigests(deps: ActivityDeps): DigestStore {
 }
 
 /** One send through a provider, counted in the worker's metrics by outcome. */
-export async function sendThrough(deps: ActivityDeps, provider: ProviderName, email: RenderedEmail & { messageId: string }) {
+export async function sendThrough(deps: ActivityDeps, provider: ProviderName, email: RenderedEmail & { messageId: string }, known?: SuppressionLookup) {
   const ctx = Context.current();
   const mailer = deps.mailers[provider];
   if (!mailer) throw ApplicationFailure.nonRetryable(`provider ${provider} is not configured on this worker`, 'ProviderMissing');
   // The suppression list first, for every kind of send: a suppressed address never reaches a provider.
   const kind = sendKind();
-  await checkSuppression(deps, email.to, kind);
+  await checkSuppression(deps, email.to, kind, known);
   try {
     const headers = listHeaders(deps, email.to, kind);
     const receipt = await mailer.send({ from: deps.from[provider], ...email, html: email.html ?? textToHtml(email.text), ...(headers ? { headers } : {}) });

@@ -5,7 +5,7 @@ import type { ReminderKey, TaskCursor } from '../src/db/tasks.js';
 import { MailError } from '../src/mail/types.js';
 import { renderReminder } from '../src/reminders/render.js';
 import { messageIdFor, reminderWorkflowId, type DueReminder, type SweepSettings } from '../src/shared.js';
-import { SuppressedError } from './suppression.js';
+import { readSuppressions, SuppressedError } from './suppression.js';
 import { announceFromActivity } from './webhooks.js';
 import { eachLimited, heartbeating, requireTasks, sendThrough, type ActivityDeps } from './deps.js';
 
@@ -65,6 +65,8 @@ export function reminderActivities(deps: ActivityDeps) {
       if (!sending) return { ...result, handOff: reminders };
       const provider = deps.plan.primary;
       const { cancellationSignal } = Context.current();
+      // The page's recipients checked against the suppression list in one statement.
+      const known = await readSuppressions(deps, reminders.map((r) => r.email.to), 'reminder');
       await heartbeating(() =>
         eachLimited(reminders, BATCH_CONCURRENCY, async (reminder) => {
           // A timed-out or cancelled attempt stops sending: its retry owns what is left unmarked.
@@ -75,7 +77,7 @@ export function reminderActivities(deps: ActivityDeps) {
           const about = { kind: 'reminder', task_id: taskId, to: reminder.email.to, message_id: messageId };
           let receipt: { providerMessageId?: string };
           try {
-            receipt = await sendThrough(deps, provider, { ...reminder.email, messageId });
+            receipt = await sendThrough(deps, provider, { ...reminder.email, messageId }, known);
           } catch (err) {
             if (!(err instanceof MailError)) throw err;
             if (err instanceof SuppressedError) {

@@ -34,16 +34,34 @@ export function sendKind(): SendKind {
  * database is down) is a transient failure of this send: nothing was sent, and the send is retried
  * (a sweep hands the reminder to its own workflow) instead of failing everything around it.
  */
-export async function checkSuppression(deps: SuppressionDeps, to: string, kind: SendKind): Promise<void> {
+export async function checkSuppression(deps: SuppressionDeps, to: string, kind: SendKind, known?: SuppressionLookup): Promise<void> {
   let found: Suppression | undefined;
   try {
-    found = await deps.suppressions?.find(to, kind);
+    found = known ? known(to) : await deps.suppressions?.find(to, kind);
   } catch (err) {
     throw new MailError(`the suppression list could not be read (${(err as Error).message}); not sent, retried later`, 'SuppressionListUnavailable', false);
   }
   if (found) {
     Context.current().metricMeter.createCounter('mailer_emails_suppressed', 'emails', 'Sends refused by the suppression list').add(1, { kind, reason: found.reason });
     throw new SuppressedError(found);
+  }
+}
+
+/** The suppression list as read once for a whole page or batch: the answer for one recipient. */
+export type SuppressionLookup = (to: string) => Suppression | undefined;
+
+/**
+ * The list for all of a page's or batch's recipients in one statement, read right before its sends
+ * start (an address suppressed while they run is caught from the next page on). Undefined without a
+ * list, or when it cannot be read: each send then asks for itself, and fails as it would alone.
+ */
+export async function readSuppressions(deps: SuppressionDeps, recipients: string[], kind: SendKind): Promise<SuppressionLookup | undefined> {
+  if (!deps.suppressions || !recipients.length) return undefined;
+  try {
+    const found = await deps.suppressions.findMany(recipients, kind);
+    return (to) => found.get(bareAddress(to));
+  } catch {
+    return undefined;
   }
 }
 

@@ -16,9 +16,17 @@ const input: SendEmailInput = { to: 'to@example.com', subject: 'Hello', text: 'L
 
 function suppressionsOf(listed: string[]): SuppressionStore {
   const at = '2026-01-01T00:00:00.000Z';
+  const find = async (address: string): Promise<Suppression | undefined> =>
+    listed.includes(address) ? { address, scope: 'all', reason: 'bounce', source: 'ses', createdAt: at } : undefined;
   return {
-    async find(address) {
-      return listed.includes(address) ? ({ address, scope: 'all', reason: 'bounce', source: 'ses', createdAt: at } satisfies Suppression) : undefined;
+    find,
+    async findMany(addresses) {
+      const found = new Map<string, Suppression>();
+      for (const a of addresses) {
+        const s = await find(a);
+        if (s) found.set(a, s);
+      }
+      return found;
     },
     add: async () => true,
     list: async () => ({ items: [] }),

@@ -23,6 +23,8 @@ export type NewSuppression = Omit<Suppression, 'createdAt'>;
 export interface SuppressionStore {
   /** The suppression that stops sending `kind` to `address`, if any. */
   find(address: string, kind: SendKind): Promise<Suppression | undefined>;
+  /** The same for many addresses in one statement, keyed by bare address (those with none absent). */
+  findMany(addresses: string[], kind: SendKind): Promise<Map<string, Suppression>>;
   /** true when this call added it (an address already suppressed for that scope is kept as it was). */
   add(s: NewSuppression): Promise<boolean>;
   list(q: { reason?: SuppressionReason; after?: string; limit: number }): Promise<{ items: Suppression[]; next?: string }>;
@@ -57,19 +59,30 @@ export async function insertSuppression(sql: Sql, s: NewSuppression): Promise<bo
   return rows.length > 0;
 }
 
+/** Of one address's rows, the one that stops `kind`: a message only scope 'all'; a reminder or digest either, 'all' first. */
+function stopping(rows: Row[], address: string, kind: SendKind): Suppression | undefined {
+  const mine = rows.filter((r) => r.address === address && (r.scope === 'all' || kind !== 'message'));
+  const row = mine.find((r) => r.scope === 'all') ?? mine[0];
+  return row ? toSuppression(row) : undefined;
+}
+
 export function createSuppressionStore(sql: Sql): SuppressionStore {
+  const rowsFor = (addresses: string[]) => sql<Row[]>`SELECT * FROM suppressions WHERE address = ANY(${[...new Set(addresses)]})`;
   // Every send asks; the sends in flight together ask in one statement.
   const find = coalesce(async (keys: { address: string; kind: SendKind }[]) => {
-    const rows = await sql<Row[]>`SELECT * FROM suppressions WHERE address = ANY(${[...new Set(keys.map((k) => k.address))]})`;
-    return keys.map(({ address, kind }) => {
-      // A message is stopped by scope 'all' only; a reminder or digest by either, 'all' first.
-      const mine = rows.filter((r) => r.address === address && (r.scope === 'all' || kind !== 'message'));
-      const row = mine.find((r) => r.scope === 'all') ?? mine[0];
-      return row ? toSuppression(row) : undefined;
-    });
+    const rows = await rowsFor(keys.map((k) => k.address));
+    return keys.map(({ address, kind }) => stopping(rows, address, kind));
   });
   return {
     find: (address, kind) => find({ address: bareAddress(address), kind }),
+    async findMany(addresses, kind) {
+      const bare = [...new Set(addresses.map(bareAddress))];
+      const rows = bare.length ? await rowsFor(bare) : [];
+      return new Map(bare.flatMap((a) => {
+        const s = stopping(rows, a, kind);
+        return s ? [[a, s] as const] : [];
+      }));
+    },
     add: (s) => insertSuppression(sql, s),
     async list({ reason, after, limit }) {
       const rows = await sql<Row[]>`

@@ -51,6 +51,12 @@ describe('grouped statements on a real PostgreSQL', () => {
       answers.map((a) => a && `${a.scope}:${a.reason}`),
       ['all:bounce', undefined, 'reminders:unsubscribe', 'all:complaint', undefined],
     );
+    // A page's or batch's recipients read in one statement give the same answers.
+    const page = ['Bounced <BOUNCED@example.test>', 'unsub@example.test', 'both@example.test', 'fine@example.test'];
+    const forReminders = await store.findMany(page, 'reminder');
+    assert.deepEqual([...forReminders].map(([a, x]) => `${a}=${x.scope}:${x.reason}`).sort(), ['both@example.test=all:complaint', 'bounced@example.test=all:bounce', 'unsub@example.test=reminders:unsubscribe']);
+    const forMessages = await store.findMany(page, 'message');
+    assert.deepEqual([...forMessages.keys()].sort(), ['both@example.test', 'bounced@example.test']);
   });
 
   test('reminder marks at once: each task flagged once, a second mark of the same due time is a no-op, a rescheduled task stays unflagged', async () => {
