@@ -88,7 +88,7 @@ Latest run of \`npm run bench${quick ? ' -- --quick' : ''}\`, written by the ben
 
 - **Date:** ${when}
 - **Machine:** ${machine}
-- **Commands:** \`npm ci\`, then \`npm run bench\` (about five minutes; \`npm run bench -- --quick\` is a smaller smoke run)
+- **Commands:** \`npm ci\`, then \`npm run bench\` (about ten minutes; \`npm run bench -- --quick\` is a smaller smoke run)
 - **Temporal server:** ${serverDescription}
 - **Service:** \`node dist/src/server.js\` and \`node dist/src/worker.js\` (the production build), SMTP pool of ${POOL}
   connections, \`SWEEP_PAGE_SIZE\` 200, \`LOG_LEVEL=warn\`; embedded PostgreSQL; the SMTP sink is \`bench/sink.ts\` in
