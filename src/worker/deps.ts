@@ -11,6 +11,9 @@ import { closeMailers, createMailers } from '../mail/index.js';
 import { addressDomain } from '../mail/message-id.js';
 import { sendTaskQueue, type ProviderName } from '../shared.js';
 
+/** The ledger's own connections: as many as its writes in flight at once (src/db/ledger.ts). */
+const LEDGER_CONNECTIONS = 4;
+
 /** Configured providers with a send rate: each gets a rate-limited task queue for its sends. */
 export function pacedProviders(config: Config): ProviderName[] {
   const used: ProviderName[] = [config.mail.provider, ...(config.mail.fallback ? [config.mail.fallback] : [])];
@@ -45,7 +48,9 @@ export async function buildWorkerResources(config: Config, opts: { searchAttribu
   // own connections, never behind the pool's reads, and commits without waiting for the WAL flush, so
   // the window is one round trip. A PostgreSQL crash may forget the last rows, which only brings back
   // the resend the ledger prevents.
-  const ledgerSql = config.databaseUrl ? createSql(config.databaseUrl, { max: 4, asyncCommit: true }) : undefined;
+  const ledgerSql = config.databaseUrl ? createSql(config.databaseUrl, { max: LEDGER_CONNECTIONS, asyncCommit: true }) : undefined;
+  // Opened now, not by the first sends' records: a connection's set-up would sit inside their window.
+  if (ledgerSql) await Promise.all(Array.from({ length: LEDGER_CONNECTIONS }, () => ledgerSql`SELECT 1`));
   const ledger = sql && ledgerSql ? createSendLedger(sql, ledgerSql) : undefined;
   const messages = sql ? createBatchMessageStore(sql) : undefined;
   // The ledger and the batch rows stay bounded: rows past the retention go, a slice at a time.
