@@ -33,13 +33,10 @@ export function coalesce<K, R>(run: (keys: K[]) => Promise<R[]>, opts: CoalesceO
       queue = queue.slice(group.length);
       running++;
       run(group.map((w) => w.key))
-        .then(
-          (results) => {
-            if (results.length !== group.length) throw new Error(`coalesced statement answered ${results.length} results for ${group.length} keys`);
-            group.forEach((w, i) => w.resolve(results[i]!));
-          },
-          (err: unknown) => group.forEach((w) => w.reject(err)),
-        )
+        .then((results) => {
+          if (results.length !== group.length) throw new Error(`coalesced statement answered ${results.length} results for ${group.length} keys`);
+          group.forEach((w, i) => w.resolve(results[i]!));
+        })
         .catch((err: unknown) => group.forEach((w) => w.reject(err)))
         .finally(() => {
           running--;

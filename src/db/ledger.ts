@@ -26,6 +26,9 @@ interface Row {
   provider_message_id: string | null;
 }
 
+/** Ledger writes in flight at once: the worker gives the ledger as many connections of its own. */
+export const LEDGER_WRITES_IN_FLIGHT = 4;
+
 const entry = (r: Row): LedgerEntry => ({ messageId: r.message_id, provider: r.provider, providerMessageId: r.provider_message_id ?? undefined });
 
 /**
@@ -43,6 +46,7 @@ export function createSendLedger(sql: Sql, writes: Sql = sql): SendLedger {
     const found = await findMany([...new Set(ids)]);
     return ids.map((id) => found.get(id));
   });
+  // A write never waits for another: each answer recorded as soon as it arrives.
   const record = coalesce(async (entries: LedgerEntry[]) => {
     await writes`
       INSERT INTO send_ledger (message_id, provider, provider_message_id)
@@ -50,8 +54,7 @@ export function createSendLedger(sql: Sql, writes: Sql = sql): SendLedger {
                            ${entries.map((e) => e.providerMessageId ?? null) as string[]}::text[])
       ON CONFLICT (message_id) DO NOTHING`;
     return entries.map(() => undefined);
-    // A write never waits for another: each answer recorded as soon as it arrives.
-  }, { inFlight: 4 });
+  }, { inFlight: LEDGER_WRITES_IN_FLIGHT });
   return {
     find,
     findMany,

@@ -2,7 +2,7 @@ import type { ActivityDeps } from '../../activities/index.js';
 import { createSql, type Sql } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
 import { createBatchMessageStore } from '../db/batch-messages.js';
-import { createSendLedger } from '../db/ledger.js';
+import { createSendLedger, LEDGER_WRITES_IN_FLIGHT as LEDGER_CONNECTIONS } from '../db/ledger.js';
 import { createTaskStore } from '../db/tasks.js';
 import { buildDeliveryDeps } from './delivery-deps.js';
 import { ExchangeLog } from '../enhance/exchange-log.js';
@@ -10,9 +10,6 @@ import type { Config } from '../env.js';
 import { closeMailers, createMailers } from '../mail/index.js';
 import { addressDomain } from '../mail/message-id.js';
 import { sendTaskQueue, type ProviderName } from '../shared.js';
-
-/** The ledger's own connections: as many as its writes in flight at once (src/db/ledger.ts). */
-const LEDGER_CONNECTIONS = 4;
 
 /** Configured providers with a send rate: each gets a rate-limited task queue for its sends. */
 export function pacedProviders(config: Config): ProviderName[] {
