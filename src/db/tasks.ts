@@ -111,7 +111,16 @@ function ownerZoneColumn(sql: Sql) {
   };
 }
 
-export function createTaskStore(sql: Sql): TaskStore & DigestStore {
+/** Mark statements in flight at once: the worker gives them as many connections of their own. */
+export const MARKS_IN_FLIGHT = 4;
+
+/**
+ * Reads go through `sql`; marks through `writes`. A reminder's mark is what keeps a retried page from
+ * sending it again (the sweep's duplicate window, as the send ledger's row is a single send's), so it
+ * never queues behind the pool's reads, and a mark waits for no other's statement but its own task's:
+ * a later mark of a task never overtakes an earlier one, and no two statements lock the same task.
+ */
+export function createTaskStore(sql: Sql, writes: Sql = sql): TaskStore & DigestStore {
   const zones = ownerZoneColumn(sql);
   // The record and the flag in one statement, for every send of a page that finished meanwhile. The
   // flag is conditional: a second mark is a no-op, and a task rescheduled meanwhile keeps its flag
@@ -121,7 +130,7 @@ export function createTaskStore(sql: Sql): TaskStore & DigestStore {
     // the first mark of a pair is the one that flips the flag.
     const unique = new Map(marks.map((m) => [`${m.taskId} ${Date.parse(m.dueAt)}`, m]));
     const rows = [...unique.values()];
-    const flipped = await sql<{ n: string }[]>`
+    const flipped = await writes<{ n: string }[]>`
       WITH input AS (
         SELECT * FROM unnest(${rows.map((m) => m.taskId)}::bigint[], ${rows.map((m) => m.dueAt)}::timestamptz[], ${rows.map((m) => m.messageId)}::text[])
           WITH ORDINALITY AS i(task_id, due_at, message_id, n)
@@ -144,7 +153,7 @@ export function createTaskStore(sql: Sql): TaskStore & DigestStore {
       marked.delete(row);
       return first;
     });
-  });
+  }, { inFlight: MARKS_IN_FLIGHT, order: (m) => m.taskId });
   // The old command's rule, inclusive at both ends like its due_date__range=(now, now + 24h).
   const qualifying = (windowStart: string, windowEnd: string) => sql`
          t.is_completed = false

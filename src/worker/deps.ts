@@ -2,8 +2,8 @@ import type { ActivityDeps } from '../../activities/index.js';
 import { createSql, type Sql } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
 import { createBatchMessageStore } from '../db/batch-messages.js';
-import { createSendLedger, LEDGER_WRITES_IN_FLIGHT as LEDGER_CONNECTIONS } from '../db/ledger.js';
-import { createTaskStore } from '../db/tasks.js';
+import { createSendLedger, LEDGER_WRITES_IN_FLIGHT } from '../db/ledger.js';
+import { createTaskStore, MARKS_IN_FLIGHT } from '../db/tasks.js';
 import { buildDeliveryDeps } from './delivery-deps.js';
 import { ExchangeLog } from '../enhance/exchange-log.js';
 import type { Config } from '../env.js';
@@ -21,6 +21,9 @@ export interface WorkerResources {
   deps: ActivityDeps;
   close(): Promise<void>;
 }
+
+/** The ledger's writes in flight, and the sweep's marks. */
+const RECORD_CONNECTIONS = LEDGER_WRITES_IN_FLIGHT + MARKS_IN_FLIGHT;
 
 /** Every outside client, built once per worker process and shared by all activities. */
 export async function buildWorkerResources(config: Config, opts: { searchAttributes?: boolean } = {}): Promise<WorkerResources> {
@@ -40,15 +43,16 @@ export async function buildWorkerResources(config: Config, opts: { searchAttribu
         new ExchangeLog(config.gemini.logDir),
       )
     : undefined;
-  const store = sql ? createTaskStore(sql) : undefined;
   // The ledger's write is the duplicate window (from the provider's answer to this row): it has its
   // own connections, never behind the pool's reads, and commits without waiting for the WAL flush, so
   // the window is one round trip. A PostgreSQL crash may forget the last rows, which only brings back
   // the resend the ledger prevents.
-  const ledgerSql = config.databaseUrl ? createSql(config.databaseUrl, { max: LEDGER_CONNECTIONS, asyncCommit: true }) : undefined;
+  // The sweep's marks (a reminder's record, its duplicate window) have connections here too.
+  const recordSql = config.databaseUrl ? createSql(config.databaseUrl, { max: RECORD_CONNECTIONS, asyncCommit: true }) : undefined;
   // Opened now, not by the first sends' records: a connection's set-up would sit inside their window.
-  if (ledgerSql) await Promise.all(Array.from({ length: LEDGER_CONNECTIONS }, () => ledgerSql`SELECT 1`));
-  const ledger = sql && ledgerSql ? createSendLedger(sql, ledgerSql) : undefined;
+  if (recordSql) await Promise.all(Array.from({ length: RECORD_CONNECTIONS }, () => recordSql`SELECT 1`));
+  const ledger = sql && recordSql ? createSendLedger(sql, recordSql) : undefined;
+  const store = sql ? createTaskStore(sql, recordSql) : undefined;
   const messages = sql ? createBatchMessageStore(sql) : undefined;
   // The ledger and the batch rows stay bounded: rows past the retention go, a slice at a time.
   const prune = () => Promise.all([ledger?.prune(config.sendLedgerRetentionMs), messages?.prune(config.sendLedgerRetentionMs)]).catch(() => {});
@@ -85,7 +89,7 @@ export async function buildWorkerResources(config: Config, opts: { searchAttribu
       clearInterval(pruning);
       await closeMailers(mailers);
       delivery.close();
-      await Promise.all([sql?.end({ timeout: 5 }), ledgerSql?.end({ timeout: 5 })]);
+      await Promise.all([sql?.end({ timeout: 5 }), recordSql?.end({ timeout: 5 })]);
     },
   };
 }

@@ -59,6 +59,35 @@ describe('coalesce: calls that arrive while a statement runs go together in the 
     assert.equal(most, 2);
   });
 
+  it('with `order`, a later call of a key waits for its earlier one; other keys go at once', async () => {
+    const statements: string[][] = [];
+    const releases: (() => void)[] = [];
+    const run = coalesce(
+      async (keys: { task: string; n: number }[]) => {
+        statements.push(keys.map((k) => `${k.task}${k.n}`));
+        await new Promise<void>((r) => releases.push(r));
+        return keys.map((k) => k.n);
+      },
+      { inFlight: 4, order: (k) => k.task },
+    );
+    const a1 = run({ task: 'a', n: 1 });
+    const a2 = run({ task: 'a', n: 2 });
+    const b1 = run({ task: 'b', n: 1 });
+    await tick();
+    assert.deepEqual(statements, [['a1'], ['b1']], 'a2 waits for a1; b1 did not wait for anything');
+    const a3 = run({ task: 'a', n: 3 });
+    releases[1]!();
+    await b1;
+    await tick();
+    assert.deepEqual(statements.length, 2, 'a2 and a3 still wait: a1 is in flight');
+    releases[0]!();
+    await a1;
+    await tick();
+    assert.deepEqual(statements[2], ['a2', 'a3'], 'then the waiting calls of a go together, in order');
+    releases[2]!();
+    assert.deepEqual(await Promise.all([a2, a3]), [2, 3]);
+  });
+
   it('rejects a statement that answers the wrong number of results', async () => {
     const run = coalesce(async () => [] as number[]);
     await assert.rejects(run(1), /answered 0 results for 1 keys/);
