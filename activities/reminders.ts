@@ -51,7 +51,12 @@ export function reminderActivities(deps: ActivityDeps) {
     async sendReminderBatch(input: ReminderBatchInput): Promise<ReminderBatchResult> {
       const store = requireTasks(deps);
       const { send: sending, ...query } = input;
-      const page = await store.findDue(query);
+      // A retry (its worker died mid-page) also counts what the lost attempt marked, which it no longer
+      // reads: the marks in its range made since the first attempt was scheduled. Only one sweep runs
+      // at a time, so an earlier sweep's marks are older (the server's and PostgreSQL's clocks need only
+      // agree to within the seconds between a sweep's start and its pages).
+      const { attempt, scheduledTimestampMs } = Context.current().info;
+      const page = await store.findDue(attempt > 1 ? { ...query, markedSince: new Date(scheduledTimestampMs).toISOString() } : query);
       const result: ReminderBatchResult = {
         found: page.tasks.length + page.alreadyHandled,
         sent: 0,

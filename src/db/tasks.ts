@@ -8,6 +8,11 @@ export interface DueTaskQuery {
   windowEnd: string;
   after?: TaskCursor;
   limit: number;
+  /**
+   * A retried page: the tasks in its range that an earlier attempt marked (since this time) no longer
+   * qualify, so they are counted here, as already handled, and the sweep still counts every task due.
+   */
+  markedSince?: string;
 }
 
 /** Where the next page starts: due_at as PostgreSQL prints it (full precision) and the id. */
@@ -19,7 +24,10 @@ export interface TaskCursor {
 export interface DueTaskPage {
   /** Qualifying tasks with no reminder on record for their due time: these are to be sent. */
   tasks: DueTask[];
-  /** Qualifying tasks whose reminder is on record (sent, or handed to a workflow of its own). */
+  /**
+   * Qualifying tasks whose reminder is on record (sent, or handed to a workflow of its own), and on a
+   * retried page those an earlier attempt marked.
+   */
   alreadyHandled: number;
   next?: TaskCursor;
 }
@@ -169,7 +177,7 @@ export function createTaskStore(sql: Sql, writes: Sql = sql): TaskStore & Digest
       JOIN users u ON u.id = p.owner_id`;
 
   return {
-    async findDue({ windowStart, windowEnd, after, limit }) {
+    async findDue({ windowStart, windowEnd, after, limit, markedSince }) {
       const zoned = await zones.has();
       const rows = await sql<Row[]>`
         SELECT d.*, EXISTS (
@@ -183,11 +191,21 @@ export function createTaskStore(sql: Sql, writes: Sql = sql): TaskStore & Digest
          ORDER BY d.due_at, d.id`.catch(zones.forget);
       const tasks = rows.filter((r) => !r.handled).map(toDueTask);
       const last = rows.at(-1);
-      return {
-        tasks,
-        alreadyHandled: rows.length - tasks.length,
-        next: last && rows.length === limit ? { dueAt: last.due_cursor, taskId: String(last.id) } : undefined,
-      };
+      const next = last && rows.length === limit ? { dueAt: last.due_cursor, taskId: String(last.id) } : undefined;
+      let markedEarlier = 0;
+      if (markedSince) {
+        // This page's range: after its cursor, up to its last task (or the window's end if it is the last).
+        const [counted] = await sql<{ n: number }[]>`
+          SELECT count(*)::int AS n FROM tasks t
+            JOIN task_reminders r ON r.task_id = t.id AND r.due_at = date_trunc('milliseconds', t.due_at)
+           WHERE t.is_completed = false AND t.notification_sent = true
+             AND t.due_at >= ${windowStart}::timestamptz AND t.due_at <= ${windowEnd}::timestamptz
+             AND r.updated_at >= ${markedSince}::timestamptz
+             ${after ? sql`AND (t.due_at, t.id) > (${after.dueAt}::timestamptz, ${after.taskId}::bigint)` : sql``}
+             ${next ? sql`AND (t.due_at, t.id) <= (${next.dueAt}::timestamptz, ${next.taskId}::bigint)` : sql``}`;
+        markedEarlier = counted?.n ?? 0;
+      }
+      return { tasks, alreadyHandled: rows.length - tasks.length + markedEarlier, next };
     },
 
     async handOff(reminders) {
