@@ -163,11 +163,13 @@ export function createTaskStore(sql: Sql, writes: Sql = sql): TaskStore & Digest
     });
   }, { inFlight: MARKS_IN_FLIGHT, order: (m) => m.taskId });
   // The old command's rule, inclusive at both ends like its due_date__range=(now, now + 24h).
-  const qualifying = (windowStart: string, windowEnd: string) => sql`
+  const dueInWindow = (windowStart: string, windowEnd: string) => sql`
          t.is_completed = false
-     AND t.notification_sent = false
      AND t.due_at >= ${windowStart}::timestamptz
      AND t.due_at <= ${windowEnd}::timestamptz`;
+  const qualifying = (windowStart: string, windowEnd: string) => sql`${dueInWindow(windowStart, windowEnd)} AND t.notification_sent = false`;
+  /** A page's start: the tasks after its cursor, in (due_at, id) order. */
+  const afterCursor = (after?: TaskCursor) => (after ? sql`AND (t.due_at, t.id) > (${after.dueAt}::timestamptz, ${after.taskId}::bigint)` : sql``);
   const selectDue = (zoned: boolean) => sql`
     SELECT t.id, t.title, t.due_at, t.due_at::text AS due_cursor, p.id AS project_id, p.name AS project_name,
            u.id AS owner_id, u.email AS owner_email, u.name AS owner_name,
@@ -184,8 +186,7 @@ export function createTaskStore(sql: Sql, writes: Sql = sql): TaskStore & Digest
                  SELECT 1 FROM task_reminders r WHERE r.task_id = d.id AND r.due_at = date_trunc('milliseconds', d.due_at)
                ) AS handled
           FROM (${selectDue(zoned)}
-                 WHERE ${qualifying(windowStart, windowEnd)}
-                   ${after ? sql`AND (t.due_at, t.id) > (${after.dueAt}::timestamptz, ${after.taskId}::bigint)` : sql``}
+                 WHERE ${qualifying(windowStart, windowEnd)} ${afterCursor(after)}
                  ORDER BY t.due_at, t.id
                  LIMIT ${limit}) AS d
          ORDER BY d.due_at, d.id`.catch(zones.forget);
@@ -198,10 +199,8 @@ export function createTaskStore(sql: Sql, writes: Sql = sql): TaskStore & Digest
         const [counted] = await sql<{ n: number }[]>`
           SELECT count(*)::int AS n FROM tasks t
             JOIN task_reminders r ON r.task_id = t.id AND r.due_at = date_trunc('milliseconds', t.due_at)
-           WHERE t.is_completed = false AND t.notification_sent = true
-             AND t.due_at >= ${windowStart}::timestamptz AND t.due_at <= ${windowEnd}::timestamptz
-             AND r.updated_at >= ${markedSince}::timestamptz
-             ${after ? sql`AND (t.due_at, t.id) > (${after.dueAt}::timestamptz, ${after.taskId}::bigint)` : sql``}
+           WHERE ${dueInWindow(windowStart, windowEnd)} AND t.notification_sent = true
+             AND r.updated_at >= ${markedSince}::timestamptz ${afterCursor(after)}
              ${next ? sql`AND (t.due_at, t.id) <= (${next.dueAt}::timestamptz, ${next.taskId}::bigint)` : sql``}`;
         markedEarlier = counted?.n ?? 0;
       }
