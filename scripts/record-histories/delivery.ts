@@ -5,9 +5,10 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { createActivities, type ActivityDeps } from '../../activities/index.js';
 import type { Suppression, SuppressionStore } from '../../src/db/suppressions.js';
 import { renderReminder } from '../../src/reminders/render.js';
-import { digestWorkflowId, messageWorkflowId, reminderWorkflowId, type SendEmailInput } from '../../src/shared.js';
+import { digestWorkflowId, messageWorkflowId, reminderWorkflowId, type DeliveryPlan, type SendEmailInput } from '../../src/shared.js';
 import { webhookWorkflowId } from '../../src/webhooks/types.js';
-import { dueTask, FakeMailer, FakeTaskStore } from '../../test/workflows/fakes.js';
+import { fakeDeps } from '../../test/workflows/fake-deps.js';
+import { dueTask, FakeTaskStore } from '../../test/workflows/fakes.js';
 import type { Recorder, Recorded, Scenario } from './recorder.js';
 import { DOMAIN, FakeDigestStore } from './world.js';
 
@@ -35,17 +36,10 @@ function suppressionsOf(listed: string[]): SuppressionStore {
   };
 }
 
-function deps(over: Partial<ActivityDeps> = {}, store = new FakeTaskStore()): ActivityDeps {
-  return {
-    mailers: { smtp: new FakeMailer('smtp') },
-    tasks: store,
-    digests: new FakeDigestStore(store),
-    from: { smtp: 'smtp-sender@example.org', ses: 'ses-sender@example.org' },
-    reminders: { timeZone: 'UTC' },
-    sweep: { windowMs: 86_400_000, pageSize: 50 },
-    plan: { primary: 'smtp', messageIdDomain: DOMAIN, sendRetryWindowMs: 60_000, sendMaxAttempts: 3, primaryMaxAttempts: 2, geminiMaxAttempts: 2, geminiTimeoutMs: 5_000 },
-    ...over,
-  };
+/** The workflow tests' fakes (test/workflows/fake-deps.ts) on a task store of the recording's own. */
+function deps(over: Partial<Omit<ActivityDeps, 'plan'>> = {}, plan: Partial<Omit<DeliveryPlan, 'enhancerAvailable'>> = {}, store = new FakeTaskStore()): ActivityDeps {
+  const from = { smtp: 'smtp-sender@example.org', ses: 'ses-sender@example.org' };
+  return fakeDeps({ tasks: store, digests: new FakeDigestStore(store), from, ...over }, { geminiMaxAttempts: 2, ...plan });
 }
 
 /** One SendEmailWorkflow, and the webhook deliveries it started (recorded too when `children` names them). */
@@ -98,8 +92,7 @@ function suppressedOwner(type: 'TaskReminderWorkflow' | 'OwnerDigestWorkflow', n
       const store = new FakeTaskStore();
       const task = dueTask(SOON());
       store.add(task);
-      const base = deps({ suppressions: suppressionsOf(opts.suppressed ? [task.ownerEmail] : []) }, store);
-      if (opts.announced) base.plan = { ...base.plan, webhooks: RETRY };
+      const base = deps({ suppressions: suppressionsOf(opts.suppressed ? [task.ownerEmail] : []) }, opts.announced ? { webhooks: RETRY } : {}, store);
       const activities = { ...createActivities(base), deliverWebhook: async () => ({ status: 204 }) };
       const plan = await activities.planDelivery();
       const now = Date.now();
@@ -127,8 +120,8 @@ export const deliveryScenarios: Scenario[] = [
   suppressedOwner('TaskReminderWorkflow', 'sent-announced', { announced: true }),
   suppressedOwner('OwnerDigestWorkflow', 'sent-announced', { announced: true }),
   email('suppressed', deps({ suppressions: suppressionsOf(['to@example.com']) })),
-  email('suppressed-announced', deps({ suppressions: suppressionsOf(['to@example.com']), plan: { ...deps().plan, webhooks: RETRY } }), ['suppressed-delivered']),
-  email('sent-announced', deps({ plan: { ...deps().plan, webhooks: RETRY } }), ['sent-delivered']),
+  email('suppressed-announced', deps({ suppressions: suppressionsOf(['to@example.com']) }, { webhooks: RETRY }), ['suppressed-delivered']),
+  email('sent-announced', deps({}, { webhooks: RETRY }), ['sent-delivered']),
   single('WebhookDeliveryWorkflow', 'refused-then-delivered', { event: { ...event, id: webhookWorkflowId('x') }, retry: RETRY }, {
     async deliverWebhook() {
       if (refusals++ < 2) throw ApplicationFailure.retryable('the webhook endpoint answered 503', 'WebhookRefused');

@@ -3,9 +3,10 @@ import { createActivities, type ActivityDeps } from '../../activities/index.js';
 import type { DigestStore } from '../../src/db/tasks.js';
 import type { Enhancer } from '../../src/enhance/types.js';
 import type { DeliveryPlan, DueTask } from '../../src/shared.js';
+import { DOMAIN, fakeDeps } from '../../test/workflows/fake-deps.js';
 import { FakeMailer, FakeTaskStore } from '../../test/workflows/fakes.js';
 
-export const DOMAIN = 'mail.example.test';
+export { DOMAIN };
 
 /** Digest queries over the fake task store's rows, with the real store's rules (window, unnotified). */
 export class FakeDigestStore implements DigestStore {
@@ -44,30 +45,14 @@ export interface World {
   activities: ReturnType<typeof createActivities>;
 }
 
-/** SMTP primary, SES available as a fallback when the plan names it; plan values as in the workflow tests. */
-export function world(plan: Partial<Omit<DeliveryPlan, 'enhancerAvailable'>> = {}, enhancer?: Enhancer, extra: Partial<ActivityDeps> = {}): World {
+/**
+ * SMTP primary, SES available as a fallback when the plan names it; the workflow tests' plan, with
+ * two Gemini attempts (as every recorded history has).
+ */
+export function world(plan: Partial<Omit<DeliveryPlan, 'enhancerAvailable'>> = {}, enhancer?: Enhancer, extra: Partial<Omit<ActivityDeps, 'plan'>> = {}): World {
   const smtp = new FakeMailer('smtp');
   const ses = new FakeMailer('ses');
   const store = new FakeTaskStore();
-  const deps: ActivityDeps = {
-    mailers: { smtp, ses },
-    enhancer,
-    tasks: store,
-    digests: new FakeDigestStore(store),
-    from: { smtp: 'Mailer <smtp-sender@example.org>', ses: 'ses-sender@example.org' },
-    reminders: { timeZone: 'UTC' },
-    sweep: { windowMs: 86_400_000, pageSize: 50 },
-    plan: {
-      primary: 'smtp',
-      messageIdDomain: DOMAIN,
-      sendRetryWindowMs: 60_000,
-      sendMaxAttempts: 3,
-      primaryMaxAttempts: 2,
-      geminiMaxAttempts: 2,
-      geminiTimeoutMs: 5_000,
-      ...plan,
-    },
-    ...extra,
-  };
+  const deps = fakeDeps({ mailers: { smtp, ses }, enhancer, tasks: store, digests: new FakeDigestStore(store), ...extra }, { geminiMaxAttempts: 2, ...plan });
   return { smtp, ses, store, activities: createActivities(deps) };
 }

@@ -2,12 +2,11 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import type { ActivityDeps, Activities, SendEmailActivityInput } from '../../activities/index.js';
-import { messageIdFor, type DeliveryPlan } from '../../src/shared.js';
+import type { Activities, SendEmailActivityInput } from '../../activities/index.js';
+import { messageIdFor } from '../../src/shared.js';
 import { infra, testConfig } from '../support/env.js';
-import { FakeMailer } from './fakes.js';
 
-export const DOMAIN = 'mail.example.test';
+export { DOMAIN, fakeDeps } from './fake-deps.js';
 
 let runtimeInstalled = false;
 
@@ -41,27 +40,6 @@ export async function openHarness(): Promise<Harness> {
     async close() {
       await connection.close();
       await native.close();
-    },
-  };
-}
-
-/** Activity deps made of test doubles; a fake SMTP mailer unless the test brings its own. */
-export function fakeDeps(over: Partial<Omit<ActivityDeps, 'plan'>> = {}, plan: Partial<Omit<DeliveryPlan, 'enhancerAvailable'>> = {}): ActivityDeps {
-  return {
-    mailers: { smtp: new FakeMailer('smtp') },
-    from: { smtp: 'Mailer <smtp-sender@example.org>', ses: 'ses-sender@example.org' },
-    reminders: { timeZone: 'UTC' },
-    sweep: { windowMs: 86_400_000, pageSize: 50 },
-    ...over,
-    plan: {
-      primary: 'smtp',
-      messageIdDomain: DOMAIN,
-      sendRetryWindowMs: 60_000,
-      sendMaxAttempts: 3,
-      primaryMaxAttempts: 2,
-      geminiMaxAttempts: 3,
-      geminiTimeoutMs: 5_000,
-      ...plan,
     },
   };
 }
