@@ -9,6 +9,7 @@ import { messageIdFor, type ProviderName } from '../src/shared.js';
 import { eachLimited, heartbeating, recordSend, sendThrough, type ActivityDeps } from './deps.js';
 import { readSuppressions } from './suppression.js';
 import { BATCH_CONCURRENCY } from './reminders.js';
+import { announceFromActivity } from './webhooks.js';
 
 /** A message the batch could not send: it gets a SendEmailWorkflow of its own, with the full retries. */
 export interface BatchHandOff {
@@ -63,6 +64,8 @@ export function batchActivities(deps: ActivityDeps) {
           if (m.state === 'sent' || m.state === 'failed' || m.state === 'handed_off') return;
           if (m.state === 'cancelled' || !(await store.claim(m.id))) {
             cancelled.add(m.id);
+            // The DELETE that cancelled it has no workflow to announce it: announced here, once by id.
+            await announceFromActivity(deps.plan, m.id, 'email.cancelled', { message_id: messageId, to: m.to, state: 'cancelled', provider: null, provider_message_id: null });
             return;
           }
           if (paced) {
@@ -71,20 +74,22 @@ export function batchActivities(deps: ActivityDeps) {
             return;
           }
           try {
+            // Sent by an earlier attempt that died before its outcome was kept: announced (again, by the
+            // same id, so once) as well.
             const recorded = known.get(messageId);
-            if (recorded) {
-              outcome.sent.push({ id: m.id, messageId, provider: recorded.provider, providerMessageId: recorded.providerMessageId });
-              return;
-            }
-            const receipt = await sendThrough(deps, primary, { to: m.to, subject: m.subject, text: m.text, html: htmlOf(m.text), messageId }, suppressed);
-            await recordSend(deps, { messageId, provider: primary, providerMessageId: receipt.providerMessageId });
-            outcome.sent.push({ id: m.id, messageId, provider: primary, providerMessageId: receipt.providerMessageId });
+            const sent = recorded ?? { provider: primary, ...(await sendThrough(deps, primary, { to: m.to, subject: m.subject, text: m.text, html: htmlOf(m.text), messageId }, suppressed)) };
+            if (!recorded) await recordSend(deps, { messageId, provider: primary, providerMessageId: sent.providerMessageId });
+            outcome.sent.push({ id: m.id, messageId, provider: sent.provider, providerMessageId: sent.providerMessageId });
+            await announceFromActivity(deps.plan, m.id, 'email.sent', { message_id: messageId, to: m.to, state: 'sent', provider: sent.provider, provider_message_id: sent.providerMessageId ?? null });
           } catch (err) {
             if (!(err instanceof MailError)) throw err;
             // A suppressed address goes to its own workflow too, whatever the fallback: that workflow ends
             // as `suppressed` with the reason (no send, no retry), the state GET /message/:id shows.
-            if (err.permanent && !fallback && err.type !== 'Suppressed') outcome.failed.push({ id: m.id, messageId, error: err.message, type: err.type });
-            else {
+            if (err.permanent && !fallback && err.type !== 'Suppressed') {
+              outcome.failed.push({ id: m.id, messageId, error: err.message, type: err.type });
+              const error = { message: err.message, type: err.type };
+              await announceFromActivity(deps.plan, m.id, 'email.failed', { message_id: messageId, to: m.to, state: 'failed', provider: primary, provider_message_id: null, error });
+            } else {
               outcome.handedOff.push(m.id);
               handOff.push({ id: m.id, requestHash: m.requestHash, to: m.to, subject: m.subject, text: m.text });
             }
