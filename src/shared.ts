@@ -33,7 +33,7 @@ export function messageIdFor(workflowId: string, domain: string): string {
 /**
  * Keyword search attributes on every workflow, so the Web UI and `temporal workflow list --query`
  * can filter: MailKind (message, reminder, digest, sweep), MailProvider (smtp, ses), MailOutcome
- * (sent, failed, cancelled), MailRecipientDomain (example.com).
+ * (sent, failed, cancelled, suppressed), MailRecipientDomain (example.com).
  */
 export const SEARCH_ATTRIBUTE_NAMES = ['MailKind', 'MailProvider', 'MailOutcome', 'MailRecipientDomain'] as const;
 

@@ -41,7 +41,7 @@ export function registerOpenApi(app: OpenAPIHono): void {
     path: '/messages',
     summary: 'Queue up to 100 emails (with a database, those due now in one BatchSendWorkflow); bad ones are reported by index',
     request: { body: { required: true, content: { 'application/json': { schema: batchRequestSchema } } } },
-    responses: { 202: json(batchResponseSchema, 'At least one message queued'), 400: json(batchResponseSchema, 'None queued'), 413: errors[413], 503: errors[503] },
+    responses: { 202: json(batchResponseSchema, 'At least one message queued'), 400: json(batchResponseSchema, 'None queued: a bad message first'), 409: json(batchResponseSchema, 'None queued: an Idempotency-Key conflict first'), 413: errors[413], 503: errors[503] },
   });
   r.registerPath({
     method: 'get',

@@ -27,7 +27,7 @@ const requiredText = (name: string, max: number) =>
 export const messageRequestSchema = z
   .strictObject(
     {
-      destinataire: requiredText('Recipient: one address, as `a@example.com` or `Name <a@example.com>`; an internationalised domain is sent as punycode; a local part beyond ASCII only where the provider can send it (SMTPUTF8, SES).', 320)
+      destinataire: requiredText('Recipient: one address, as `a@example.com` or `Name <a@example.com>`; an internationalised domain is sent as punycode; a local part beyond ASCII only where every provider can send it (an SMTP server offering SMTPUTF8; never SES).', 320)
         .superRefine((v, ctx) => {
           // One address, never a list or a group: the API must not become a way to reach many people.
           const parsed = parseRecipient(v);
