@@ -62,7 +62,9 @@ function recipientDetail(list: unknown): unknown[] {
 export function parseSesEvent(message: string): SesEvent {
   let body: unknown;
   try {
-    body = JSON.parse(message);
+    // A NUL (`\u0000`, which a remote mail server's diagnostic can carry) cannot be stored in PostgreSQL's
+    // text or jsonb: it becomes U+FFFD, so that the event is recorded instead of refused for good.
+    body = JSON.parse(message, (_key, value: unknown) => (typeof value === 'string' ? value.replaceAll('\u0000', '\uFFFD') : value));
   } catch {
     throw new SesEventError('Message is not JSON');
   }

@@ -41,6 +41,13 @@ function webhookFor(msg: SnsMessage, e: SesEvent): WebhookEvent | undefined {
   };
 }
 
+/** A redelivered bounce or complaint: the suppressions its recipients stand under now (from SES). */
+async function standingSuppressions(deps: SesEventsDeps, event: SesEvent): Promise<{ address: string; reason: string }[]> {
+  if (!deps.suppressions || (event.type !== 'bounce' && event.type !== 'complaint')) return [];
+  const found = await Promise.all(event.recipients.map((address) => deps.suppressions!.find(address, 'message')));
+  return found.filter((s): s is NonNullable<typeof s> => !!s && s.source === 'ses');
+}
+
 /**
  * POST /events/ses: an Amazon SNS HTTP(S) subscription endpoint. The message is verified (shape,
  * topic, signature) before anything else; a refused one records nothing.
@@ -50,7 +57,7 @@ export function sesEventRoutes(deps: SesEventsDeps) {
     .get('/', async (c) => {
       // Search by recipient: every email with events for this address, each with its delivery state.
       const recipient = c.req.query('recipient')?.trim().toLowerCase();
-      if (!recipient || !/^[^\s@]+@[^\s@]+$/.test(recipient)) throw invalid([{ field: 'recipient', reason: 'must be an email address' }]);
+      if (!recipient || !/^[^\s@]+@[^\s@]+$/.test(recipient) || /[\u0000-\u001f\u007f]/.test(recipient)) throw invalid([{ field: 'recipient', reason: 'must be an email address' }]);
       const events = await deps.store.forRecipient(recipient, 500);
       const byEmail = new Map<string, StoredEvent[]>();
       for (const e of [...events].reverse()) {
@@ -90,10 +97,12 @@ export function sesEventRoutes(deps: SesEventsDeps) {
     const outcome = await deps.store.record(envelope, event, { softBounceLimit: deps.softBounceLimit });
     if (outcome.recorded) {
       deps.onEvent?.(event.type);
-      for (const s of outcome.suppressed) {
-        deps.onSuppressed?.(s.reason);
-        if (s.reason === 'bounce' || s.reason === 'complaint' || s.reason === 'soft_bounce') await deps.effects.mirrorSuppression(s.address, s.reason === 'complaint' ? 'complaint' : 'bounce');
-      }
+      for (const s of outcome.suppressed) deps.onSuppressed?.(s.reason);
+    }
+    // On a redelivery too: an answer that failed after the event was recorded (Temporal unreachable)
+    // is retried by SNS, and the mirror must still start; its workflow id makes it once-only.
+    for (const s of outcome.recorded ? outcome.suppressed : await standingSuppressions(deps, event)) {
+      if (s.reason === 'bounce' || s.reason === 'complaint' || s.reason === 'soft_bounce') await deps.effects.mirrorSuppression(s.address, s.reason === 'complaint' ? 'complaint' : 'bounce');
     }
     // Started on a redelivery too (SNS retries when our answer was lost): the id makes it once-only.
     const hook = webhookFor(msg, event);

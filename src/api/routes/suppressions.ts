@@ -12,8 +12,9 @@ const present = (s: { address: string; scope: string; reason: string; source: st
   created_at: s.createdAt,
 });
 
+/** The path's address: Hono has already decoded its percent-encoding once, which is all it has. */
 function address(raw: string): string {
-  const parsed = parseRecipient(decodeURIComponent(raw));
+  const parsed = parseRecipient(raw);
   if (!parsed.ok) throw invalid([{ field: 'address', reason: parsed.reason }]);
   return parsed.recipient.address.toLowerCase();
 }
@@ -28,7 +29,11 @@ export function suppressionRoutes(store: SuppressionStore, onAdded: (address: st
       const limitText = c.req.query('limit') ?? '50';
       const limit = Number(limitText);
       if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw invalid([{ field: 'limit', reason: 'must be a whole number from 1 to 500' }]);
-      const page = await store.list({ reason: reason as SuppressionReason | undefined, after: c.req.query('cursor'), limit });
+      const cursor = c.req.query('cursor');
+      // A cursor is the `next_cursor` of an earlier page: an address and a scope, never a control character.
+      if (cursor !== undefined && (cursor.length > 1_000 || /[\u0000-\u001f\u007f]/.test(cursor)))
+        throw invalid([{ field: 'cursor', reason: 'must be the next_cursor of an earlier page' }]);
+      const page = await store.list({ reason: reason as SuppressionReason | undefined, after: cursor, limit });
       return c.json({ items: page.items.map(present), next_cursor: page.next ?? null });
     })
     .put('/:address', async (c) => {
@@ -43,12 +48,18 @@ export function suppressionRoutes(store: SuppressionStore, onAdded: (address: st
         }
         if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid([{ field: 'body', reason: 'must be a JSON object' }]);
       }
-      const reason = (body.reason ?? 'manual') as SuppressionReason;
+      const unknown = Object.keys(body).filter((k) => k !== 'reason' && k !== 'detail');
+      if (unknown.length) throw invalid(unknown.map((field) => ({ field, reason: 'is not a known field (reason, detail)' })));
+      const reason = (body.reason === undefined ? 'manual' : body.reason) as SuppressionReason;
       if (!SUPPRESSION_REASONS.includes(reason)) throw invalid([{ field: 'reason', reason: `must be one of ${SUPPRESSION_REASONS.join(', ')}` }]);
-      if (body.detail !== undefined && (typeof body.detail !== 'string' || body.detail.length > 500)) throw invalid([{ field: 'detail', reason: 'must be a string of at most 500 characters' }]);
+      if (body.detail !== undefined && (typeof body.detail !== 'string' || body.detail.length > 500 || body.detail.includes('\u0000')))
+        throw invalid([{ field: 'detail', reason: 'must be a string of at most 500 characters, without NUL' }]);
       const added = await store.add({ address: addr, scope: 'all', reason, source: 'api', detail: body.detail as string | undefined });
-      if (added && (reason === 'bounce' || reason === 'complaint')) await onAdded(addr, reason);
       const found = await store.find(addr, 'message');
+      // Whenever the address stands suppressed for a bounce or complaint, not only when this call added
+      // it: a request answered 503 after its row was written, then retried, must still start the mirror
+      // (its workflow id makes it once-only).
+      if (found && (found.reason === 'bounce' || found.reason === 'complaint')) await onAdded(addr, found.reason);
       return c.json(present(found!), added ? 201 : 200);
     })
     .delete('/:address', async (c) => {
