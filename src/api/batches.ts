@@ -16,7 +16,9 @@ export interface BatchGateway {
   queueBatch(items: { input: SendEmailInput; key: string }[]): Promise<(Queued | { error: unknown })[]>;
 }
 
-const conflict = () => new ApiError(409, 'idempotency_conflict', 'This Idempotency-Key was already used for a different request', { field: 'Idempotency-Key' });
+const conflict = () => new ApiError(409, 'idempotency_conflict', 'This Idempotency-Key was already used for a different request', [
+  { field: 'Idempotency-Key', reason: 'was already used for a different request' },
+]);
 
 function statusOf(m: BatchMessage, over: Partial<EmailStatus> = {}): EmailStatus {
   return {

@@ -154,7 +154,9 @@ export function createEmailGateway(client: Client, taskQueue: string, timeoutMs:
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
         const d = await bounded(() => client.workflow.getHandle(workflowId).describe());
         if ((d.memo as Memo | undefined)?.requestHash !== hash) {
-          throw new ApiError(409, 'idempotency_conflict', 'This Idempotency-Key was already used for a different request', { field: 'Idempotency-Key' });
+          throw new ApiError(409, 'idempotency_conflict', 'This Idempotency-Key was already used for a different request', [
+            { field: 'Idempotency-Key', reason: 'was already used for a different request' },
+          ]);
         }
         return { workflowId, duplicate: true };
       }

@@ -7,16 +7,50 @@ import type { Utf8Check, Utf8Support } from '../mail/utf8-support.js';
 
 export async function readJson(req: Request): Promise<unknown> {
   const type = req.headers.get('content-type') ?? '';
-  if (!/^application\/(.+\+)?json\b/i.test(type)) {
+  if (!/^application\/([^;\s]+\+)?json\s*(;|$)/i.test(type)) {
     // 400, as the Flask mailer answered a request that was not JSON.
     throw invalid([{ field: 'Content-Type', reason: 'must be application/json (the body must be JSON)' }]);
   }
-  const text = await req.text();
+  let text: string;
   try {
-    return JSON.parse(text);
+    // Bytes that are not UTF-8 are refused, never turned into U+FFFD and sent (a leading BOM is dropped).
+    text = new TextDecoder('utf-8', { fatal: true }).decode(await req.arrayBuffer());
+  } catch {
+    throw invalid([{ field: 'body', reason: 'is not valid UTF-8' }]);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
   } catch {
     throw invalid([{ field: 'body', reason: 'is not valid JSON' }]);
   }
+  const broken = loneSurrogateAt(body);
+  // A \ud800 escape without its pair is valid JSON but no text: no provider could send it as written.
+  if (broken !== undefined) throw invalid([{ field: broken || 'body', reason: 'holds an unpaired surrogate escape (\\uD800 to \\uDFFF), which is not text' }]);
+  return body;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * The dotted path of the first string (or key) holding an unpaired surrogate; '' for the body itself.
+ * Iterative: a body may nest deeper than the call stack goes.
+ */
+function loneSurrogateAt(body: unknown): string | undefined {
+  const todo: [unknown, string][] = [[body, '']];
+  while (todo.length) {
+    const [value, path] = todo.pop()!;
+    if (typeof value === 'string') {
+      if (LONE_SURROGATE.test(value)) return path;
+    } else if (value && typeof value === 'object') {
+      for (const [key, v] of Object.entries(value).reverse()) {
+        const at = path ? `${path}.${key}` : key;
+        if (LONE_SURROGATE.test(key)) return at;
+        todo.push([v, at]);
+      }
+    }
+  }
+  return undefined;
 }
 
 export interface RecipientRules {

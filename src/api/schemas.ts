@@ -77,7 +77,7 @@ export const errorSchema = z
     error: z.object({
       code: z.string().openapi({ example: 'invalid_request' }),
       message: z.string(),
-      details: z.unknown().optional().openapi({ description: 'For 400: [{field, reason}] for each bad field.', type: 'array', items: { $ref: '#/components/schemas/FieldProblem' } }),
+      details: z.unknown().optional().openapi({ description: 'For 400 and 409 idempotency_conflict: [{field, reason}] for each bad field; for 409 not_cancellable: {state}.', type: 'array', items: { $ref: '#/components/schemas/FieldProblem' } }),
       requestId: z.string(),
     }),
   })

@@ -54,6 +54,28 @@ describe('POST /messages: one idempotency_key twice in a batch is resolved in in
     assert.doesNotMatch(JSON.stringify(body.results[1]), /messages\.0/);
   });
 
+  test('a conflict names the field with its reason, as every other error does', async () => {
+    const k = `shape-${randomUUID()}`;
+    assert.equal((await post([msg(k, 'A')])).status, 202);
+    const res = await post([msg(k, 'B')]);
+    const body = batchResponseSchema.parse(await res.json());
+    const r = body.results[0]!;
+    assert.ok(r.status === 'rejected');
+    assert.deepEqual(r.error.details, [{ field: 'messages.0.idempotency_key', reason: 'was already used for a different request' }]);
+  });
+
+  test('an Idempotency-Key header is refused (400 naming it): the route reads the key of each message, not the header', async () => {
+    const res = await api.app.request('/messages', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'Idempotency-Key': `hdr-${randomUUID()}` },
+      body: JSON.stringify({ messages: [msg(`m-${randomUUID()}`, 'A')] }),
+    });
+    assert.equal(res.status, 400);
+    const e = ((await res.json()) as { error: { details: { field: string; reason: string }[] } }).error;
+    assert.equal(e.details[0]!.field, 'Idempotency-Key');
+    assert.match(e.details[0]!.reason, /idempotency_key/);
+  });
+
   test('an earlier key already used outside the batch still answers by index: duplicate or conflict', async () => {
     const k = `prior-${randomUUID()}`;
     assert.equal((await post([msg(k, 'A')])).status, 202);

@@ -46,7 +46,7 @@ describe('POST /message validation: body, content type and fields (real app, rea
   });
 
   test('text/plain, form and missing content types answer 400 naming Content-Type, as the old service did', async () => {
-    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'text/json']) {
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'text/json', 'application/json-seq', 'application/jsonx', 'application/x+jsonp']) {
       const res = await postMessage(app, VALID, { 'content-type': type });
       await assertApiError(res, 400, 'invalid_request', ['Content-Type']);
     }
@@ -118,6 +118,26 @@ describe('POST /message validation: body, content type and fields (real app, rea
     }
     const e = await assertApiError(await postMessage(app, { ...VALID, message: 'a\0b' }), 400, 'invalid_request', ['message']);
     assert.deepEqual(detailFields(e), ['message']);
+  });
+
+  test('bytes that are not UTF-8 answer 400 naming body: never sent as U+FFFD', async () => {
+    const enc = new TextEncoder();
+    const bytes = new Uint8Array([...enc.encode('{"destinataire":"to@example.com","sujet":"'), 0xff, 0xfe, ...enc.encode('","message":"x"}')]);
+    const res = await app.request('/message', { method: 'POST', headers: { 'content-type': 'application/json' }, body: bytes });
+    const e = await assertApiError(res, 400, 'invalid_request', ['body']);
+    assert.match(e.details![0]!.reason, /UTF-8/);
+  });
+
+  test('an unpaired surrogate escape answers 400 naming its field', async () => {
+    const e = await assertApiError(await postMessage(app, '{"destinataire":"to@example.com","sujet":"a\\ud800b","message":"x"}'), 400, 'invalid_request', ['sujet']);
+    assert.match(e.details![0]!.reason, /surrogate/);
+    // A pair (an emoji) is text.
+    accepted.push((await assertQueued(await postMessage(app, '{"destinataire":"to@example.com","sujet":"a \\ud83d\\ude00","message":"x"}'))).workflow_id);
+  });
+
+  test('a body nested deeper than the call stack answers 400 naming body, not 500', async () => {
+    await assertApiError(await postMessage(app, '['.repeat(200_000) + ']'.repeat(200_000)), 400, 'invalid_request', ['body']);
+    await assertApiError(await postMessage(app, `{"destinataire":"to@example.com","sujet":"x","message":"x","deep":${'['.repeat(200_000)}${']'.repeat(200_000)}}`), 400, 'invalid_request', ['deep']);
   });
 
   test('rejected requests started no workflow; the accepted ones did', async () => {

@@ -20,9 +20,11 @@ function rejected(index: number, err: unknown): ItemResult {
       : isTemporalUnavailable(err)
         ? new ApiError(503, 'temporal_unavailable', 'The workflow service (Temporal) is unreachable; retry with the same idempotency_key')
         : new ApiError(500, 'internal_error', 'Internal error');
-  // Field names say which message they belong to: messages.3.destinataire.
+  // Field names say which message they belong to: messages.3.destinataire; a message's key is its
+  // idempotency_key field here, where POST /message has the Idempotency-Key header.
+  const inMessage = (field: string) => (field === 'body' ? `messages.${index}` : `messages.${index}.${field === 'Idempotency-Key' ? 'idempotency_key' : field}`);
   const details = Array.isArray(e.details)
-    ? (e.details as FieldProblem[]).map((p) => ({ ...p, field: p.field === 'body' ? `messages.${index}` : `messages.${index}.${p.field}` }))
+    ? (e.details as FieldProblem[]).map((p) => ({ ...p, field: inMessage(p.field) }))
     : e.details;
   return { index, status: 'rejected', httpStatus: e.status, error: { code: e.code, message: e.message, ...(details !== undefined ? { details } : {}) } };
 }
@@ -59,6 +61,9 @@ async function prepare(item: unknown, index: number, rules: RecipientRules): Pro
  */
 export function batchRoutes(emails: EmailGateway, rules: RecipientRules, onAccepted: (duplicate: boolean) => void, batches?: BatchGateway) {
   return new Hono().post('/', async (c) => {
+    // Read nowhere on this route: a client retrying a batch with the header would send it twice.
+    if (c.req.header('idempotency-key') !== undefined)
+      throw invalid([{ field: 'Idempotency-Key', reason: 'is not read by POST /messages: give each message its idempotency_key' }]);
     const raw = await readJson(c.req.raw);
     const body = raw && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : undefined;
     const extra = body ? Object.keys(body).filter((k) => k !== 'messages') : [];
