@@ -107,10 +107,11 @@ export function createApp(deps: AppDeps) {
     else if (isTemporalUnavailable(err)) e = new ApiError(503, 'temporal_unavailable', 'The workflow service (Temporal) is unreachable; retry shortly');
     else if (err instanceof HTTPException && err.status < 500) e = new ApiError(err.status as 400, 'bad_request', err.message || 'Bad request');
     else {
-      deps.logger.error({ err, requestId: rid, path: c.req.path }, 'unhandled error');
+      // The route's pattern, as the access log has it: a raw path can carry an unsubscribe token or an address.
+      deps.logger.error({ err, requestId: rid, method: c.req.method, route: c.req.routePath }, 'unhandled error');
       e = new ApiError(500, 'internal_error', 'Internal error');
     }
-    if (e.status === 503) deps.logger.warn({ requestId: rid, path: c.req.path, err: (err as Error).message }, 'temporal unavailable');
+    if (e.status === 503) deps.logger.warn({ requestId: rid, method: c.req.method, route: c.req.routePath, err: (err as Error).message }, 'temporal unavailable');
     if (e.status === 503) c.header('Retry-After', '5');
     return c.json({ error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}), requestId: rid } }, e.status);
   });
