@@ -30,15 +30,15 @@ export function probeSmtpUtf8(opts: Pick<SmtpOptions, 'host' | 'port'>): Promise
   });
 }
 
-/** SMTP: what the server says, asked at most once a minute. */
+/** SMTP: what the server says, asked at most once a minute. The reasons reach API clients: no host in them. */
 export function smtpUtf8Check(opts: Pick<SmtpOptions, 'host' | 'port'>, probe = probeSmtpUtf8): Utf8Check {
   let answer: { at: number; value: Promise<Utf8Support> } | undefined;
   return async () => {
     if (!answer || Date.now() - answer.at > KEEP_ANSWER_MS) {
       const value = probe(opts).then(
         (ok): Utf8Support =>
-          ok ? { supported: true } : { supported: false, reason: `the SMTP server ${opts.host}:${opts.port} does not offer SMTPUTF8, so it cannot send to a local part beyond ASCII` },
-        (): Utf8Support => ({ supported: false, transient: true, reason: `the SMTP server ${opts.host}:${opts.port} did not answer, so SMTPUTF8 support could not be checked` }),
+          ok ? { supported: true } : { supported: false, reason: 'the SMTP server does not offer SMTPUTF8, so it cannot send to a local part beyond ASCII' },
+        (): Utf8Support => ({ supported: false, transient: true, reason: 'the SMTP server did not answer, so SMTPUTF8 support could not be checked' }),
       );
       answer = { at: Date.now(), value };
     }

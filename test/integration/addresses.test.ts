@@ -57,6 +57,7 @@ describe('addresses as people write them, through the real worker to a real SMTP
     const plainApp = buildApp(config, w.client);
     const e = await assertApiError(await postMessage(plainApp, { destinataire: 'josé@example.com', sujet: 's', message: 'm' }), 400, 'invalid_request', ['destinataire']);
     assert.match(e.details![0]!.reason, /beyond ASCII.*does not offer SMTPUTF8/);
+    assert.ok(!e.details![0]!.reason.includes(String(plainPort)), 'the relay\'s address is not told to API clients');
     const batch = await plainApp.request('/messages', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
