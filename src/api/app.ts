@@ -90,7 +90,7 @@ export function createApp(deps: AppDeps) {
   if (d) {
     const counted = registerDeliveryMetrics(metrics.registry, d.events, d.suppressions);
     app.route('/events', sesEventRoutes({ verify: d.verify, store: d.events, effects: d.effects, softBounceLimit: d.softBounceLimit, logger: deps.logger, suppressions: d.suppressions, ...counted }));
-    app.route('/suppressions', suppressionRoutes(d.suppressions, (address, reason) => (reason === 'bounce' || reason === 'complaint' ? d.effects.mirrorSuppression(address, reason) : Promise.resolve())));
+    app.route('/suppressions', suppressionRoutes(d.suppressions, (s) => (s.reason === 'bounce' || s.reason === 'complaint' ? d.effects.mirrorSuppression(s.address, s.reason, s.createdAt) : Promise.resolve())));
     if (d.unsubscribeSecret) app.route('/unsubscribe', unsubscribeRoutes(d.unsubscribeSecret, d.suppressions));
     registerDeliveryOpenApi(app);
   }

@@ -6,7 +6,16 @@ import { webhookWorkflowId, type WebhookEvent, type WebhookRetry } from '../webh
 export interface EventEffects {
   confirmSubscription(input: { messageId: string; subscribeUrl: string; topicArn: string }): Promise<void>;
   webhook(event: WebhookEvent): Promise<void>;
-  mirrorSuppression(address: string, reason: 'bounce' | 'complaint'): Promise<void>;
+  /** `since`: when the suppression was written; each suppression of an address is mirrored once. */
+  mirrorSuppression(address: string, reason: 'bounce' | 'complaint', since: string): Promise<void>;
+}
+
+/**
+ * One per suppression: an address removed (here and in SES) and suppressed again later is mirrored again,
+ * while a retried request or a redelivered SNS message starts nothing twice.
+ */
+export function mirrorWorkflowId(address: string, reason: 'bounce' | 'complaint', since: string): string {
+  return `ses-suppression-${address}-${reason}-${Date.parse(since)}`;
 }
 
 export function createEventEffects(client: Client, opts: { taskQueue: string; webhooks?: WebhookRetry; sesMirror: boolean; timeoutMs: number }): EventEffects {
@@ -24,8 +33,8 @@ export function createEventEffects(client: Client, opts: { taskQueue: string; we
     async webhook(event) {
       if (opts.webhooks) await start('WebhookDeliveryWorkflow', webhookWorkflowId(event.id), [{ event, retry: opts.webhooks }]);
     },
-    async mirrorSuppression(address, reason) {
-      if (opts.sesMirror) await start('MirrorSesSuppressionWorkflow', `ses-suppression-${address}-${reason}`, [{ address, reason }]);
+    async mirrorSuppression(address, reason, since) {
+      if (opts.sesMirror) await start('MirrorSesSuppressionWorkflow', mirrorWorkflowId(address, reason, since), [{ address, reason }]);
     },
   };
 }

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { buildDeliveryDeps } from '../../src/api/delivery-deps.js';
+import { mirrorWorkflowId } from '../../src/api/effects.js';
 import type { Config } from '../../src/env.js';
 import { freePort } from '../../src/dev/ports.js';
 import { buildApp } from '../support/api.js';
@@ -44,12 +45,16 @@ describe('delivery routes: bad input is a 400, and a mirror refused by an unreac
   });
 
   const json = (body: unknown) => ({ method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const mirrorStarted = async (address: string, reason: string) =>
-    live.client.workflow
-      .getHandle(`ses-suppression-${address}-${reason}`)
+  /** The mirror of the address's current suppression: the type of its workflow, if one was started. */
+  const mirrorStarted = async (address: string, reason: 'bounce' | 'complaint') => {
+    const [row] = await db.sql<{ created_at: Date }[]>`SELECT created_at FROM suppressions WHERE address = ${address}`;
+    if (!row) return undefined;
+    return live.client.workflow
+      .getHandle(mirrorWorkflowId(address, reason, row.created_at.toISOString()))
       .describe()
       .then((d) => d.type)
       .catch(() => undefined);
+  };
   const field = async (res: Response) => ((await res.json()) as { error: { details: { field: string }[] } }).error.details[0]!.field;
 
   test('PUT /suppressions answered 503 after its row was written: the retry starts the SES mirror', async () => {
@@ -60,6 +65,22 @@ describe('delivery routes: bad input is a 400, and a mirror refused by an unreac
     const retry = await up.request(`/suppressions/${encodeURIComponent(address)}`, json({ reason: 'bounce' }));
     assert.equal(retry.status, 200, 'already on the list');
     assert.equal(await mirrorStarted(address, 'bounce'), 'MirrorSesSuppressionWorkflow');
+  });
+
+  test('an address removed and suppressed again later is mirrored again: one mirror per suppression', async () => {
+    const address = `again-${tag}@example.com`;
+    const path = `/suppressions/${encodeURIComponent(address)}`;
+    assert.equal((await up.request(path, json({ reason: 'complaint' }))).status, 201);
+    const [first] = await db.sql<{ created_at: Date }[]>`SELECT created_at FROM suppressions WHERE address = ${address}`;
+    assert.equal((await up.request(path, { method: 'DELETE' })).status, 200);
+    await new Promise((r) => setTimeout(r, 5));
+    assert.equal((await up.request(path, json({ reason: 'complaint' }))).status, 201);
+    const [second] = await db.sql<{ created_at: Date }[]>`SELECT created_at FROM suppressions WHERE address = ${address}`;
+    const ids = [first!, second!].map((row) => mirrorWorkflowId(address, 'complaint', row.created_at.toISOString()));
+    assert.notEqual(ids[0], ids[1]);
+    const runs = await Promise.all(ids.map((id) => live.client.workflow.getHandle(id).describe()));
+    assert.deepEqual(runs.map((d) => d.type), ['MirrorSesSuppressionWorkflow', 'MirrorSesSuppressionWorkflow'], 'the second suppression has a mirror of its own');
+    assert.notEqual(runs[0]!.runId, runs[1]!.runId);
   });
 
   test('an SNS bounce answered 503 after it was recorded: its redelivery starts the SES mirror', async () => {

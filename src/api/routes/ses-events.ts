@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { EventStore, StoredEvent } from '../../db/events.js';
-import type { SuppressionStore } from '../../db/suppressions.js';
+import type { Suppression, SuppressionStore } from '../../db/suppressions.js';
 import { deliveryOf } from '../../events/delivery.js';
 import { parseSesEvent, SesEventError, type SesEvent } from '../../events/ses-event.js';
 import { SnsRefused, type SnsMessage, type SnsVerifier } from '../../events/sns-verify.js';
@@ -15,7 +15,7 @@ export interface SesEventsDeps {
   effects: EventEffects;
   softBounceLimit: number;
   logger: Logger;
-  suppressions?: SuppressionStore;
+  suppressions: SuppressionStore;
   onEvent?: (type: string) => void;
   onSuppressed?: (reason: string) => void;
 }
@@ -41,10 +41,10 @@ function webhookFor(msg: SnsMessage, e: SesEvent): WebhookEvent | undefined {
   };
 }
 
-/** A redelivered bounce or complaint: the suppressions its recipients stand under now (from SES). */
-async function standingSuppressions(deps: SesEventsDeps, event: SesEvent): Promise<{ address: string; reason: string }[]> {
-  if (!deps.suppressions || (event.type !== 'bounce' && event.type !== 'complaint')) return [];
-  const found = await Promise.all(event.recipients.map((address) => deps.suppressions!.find(address, 'message')));
+/** A bounce or complaint (new or redelivered): the suppressions its recipients stand under now, from SES. */
+async function standingSuppressions(deps: SesEventsDeps, event: SesEvent): Promise<Suppression[]> {
+  if (event.type !== 'bounce' && event.type !== 'complaint') return [];
+  const found = await Promise.all(event.recipients.map((address) => deps.suppressions.find(address, 'message')));
   return found.filter((s): s is NonNullable<typeof s> => !!s && s.source === 'ses');
 }
 
@@ -64,7 +64,7 @@ export function sesEventRoutes(deps: SesEventsDeps) {
         const key = e.messageId ?? e.sesMessageId ?? 'unknown';
         byEmail.set(key, [...(byEmail.get(key) ?? []), e]);
       }
-      const suppressed = deps.suppressions ? await deps.suppressions.find(recipient, 'reminder') : undefined;
+      const suppressed = await deps.suppressions.find(recipient, 'reminder');
       return c.json({
         recipient,
         suppression: suppressed ?? null,
@@ -101,8 +101,8 @@ export function sesEventRoutes(deps: SesEventsDeps) {
     }
     // On a redelivery too: an answer that failed after the event was recorded (Temporal unreachable)
     // is retried by SNS, and the mirror must still start; its workflow id makes it once-only.
-    for (const s of outcome.recorded ? outcome.suppressed : await standingSuppressions(deps, event)) {
-      if (s.reason === 'bounce' || s.reason === 'complaint' || s.reason === 'soft_bounce') await deps.effects.mirrorSuppression(s.address, s.reason === 'complaint' ? 'complaint' : 'bounce');
+    for (const s of await standingSuppressions(deps, event)) {
+      if (s.reason === 'bounce' || s.reason === 'complaint' || s.reason === 'soft_bounce') await deps.effects.mirrorSuppression(s.address, s.reason === 'complaint' ? 'complaint' : 'bounce', s.createdAt);
     }
     // Started on a redelivery too (SNS retries when our answer was lost): the id makes it once-only.
     const hook = webhookFor(msg, event);

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { SUPPRESSION_REASONS, type SuppressionReason, type SuppressionStore } from '../../db/suppressions.js';
+import { SUPPRESSION_REASONS, type Suppression, type SuppressionReason, type SuppressionStore } from '../../db/suppressions.js';
 import { parseRecipient } from '../../mail/address.js';
 import { ApiError, invalid } from '../errors.js';
 
@@ -20,7 +20,7 @@ function address(raw: string): string {
 }
 
 /** GET /suppressions (paginated, ?reason=), PUT and DELETE /suppressions/:address. */
-export function suppressionRoutes(store: SuppressionStore, onAdded: (address: string, reason: SuppressionReason) => Promise<void>) {
+export function suppressionRoutes(store: SuppressionStore, onSuppressed: (s: Suppression) => Promise<void>) {
   return new Hono()
     .get('/', async (c) => {
       const reason = c.req.query('reason');
@@ -59,7 +59,7 @@ export function suppressionRoutes(store: SuppressionStore, onAdded: (address: st
       // Whenever the address stands suppressed for a bounce or complaint, not only when this call added
       // it: a request answered 503 after its row was written, then retried, must still start the mirror
       // (its workflow id makes it once-only).
-      if (found && (found.reason === 'bounce' || found.reason === 'complaint')) await onAdded(addr, found.reason);
+      if (found) await onSuppressed(found);
       return c.json(present(found!), added ? 201 : 200);
     })
     .delete('/:address', async (c) => {
