@@ -54,6 +54,10 @@ export function batchActivities(deps: ActivityDeps) {
       // Each distinct text is rendered once (a batch often sends one text to many recipients).
       const rendered = new Map<string, string>();
       const htmlOf = (text: string) => rendered.get(text) ?? rendered.set(text, textToHtml(text)).get(text)!;
+      // A batched message has no workflow of its own to announce its outcome: announced from here, once
+      // per message and event (the webhook id is the message's id and the event's type).
+      const announce = (m: { id: string; to: string }, messageId: string, type: 'email.sent' | 'email.failed' | 'email.cancelled', data: Record<string, unknown>) =>
+        announceFromActivity(deps.plan, m.id, type, { message_id: messageId, to: m.to, provider: null, provider_message_id: null, ...data });
       // The batch's recipients checked against the suppression list in one statement.
       const suppressed = await readSuppressions(deps, rows.filter((m) => m.state === 'queued' || m.state === 'sending').map((m) => m.to), 'message');
       await heartbeating(() =>
@@ -64,8 +68,7 @@ export function batchActivities(deps: ActivityDeps) {
           if (m.state === 'sent' || m.state === 'failed' || m.state === 'handed_off') return;
           if (m.state === 'cancelled' || !(await store.claim(m.id))) {
             cancelled.add(m.id);
-            // The DELETE that cancelled it has no workflow to announce it: announced here, once by id.
-            await announceFromActivity(deps.plan, m.id, 'email.cancelled', { message_id: messageId, to: m.to, state: 'cancelled', provider: null, provider_message_id: null });
+            await announce(m, messageId, 'email.cancelled', { state: 'cancelled' });
             return;
           }
           if (paced) {
@@ -80,15 +83,14 @@ export function batchActivities(deps: ActivityDeps) {
             const sent = recorded ?? { provider: primary, ...(await sendThrough(deps, primary, { to: m.to, subject: m.subject, text: m.text, html: htmlOf(m.text), messageId }, suppressed)) };
             if (!recorded) await recordSend(deps, { messageId, provider: primary, providerMessageId: sent.providerMessageId });
             outcome.sent.push({ id: m.id, messageId, provider: sent.provider, providerMessageId: sent.providerMessageId });
-            await announceFromActivity(deps.plan, m.id, 'email.sent', { message_id: messageId, to: m.to, state: 'sent', provider: sent.provider, provider_message_id: sent.providerMessageId ?? null });
+            await announce(m, messageId, 'email.sent', { state: 'sent', provider: sent.provider, provider_message_id: sent.providerMessageId ?? null });
           } catch (err) {
             if (!(err instanceof MailError)) throw err;
             // A suppressed address goes to its own workflow too, whatever the fallback: that workflow ends
             // as `suppressed` with the reason (no send, no retry), the state GET /message/:id shows.
             if (err.permanent && !fallback && err.type !== 'Suppressed') {
               outcome.failed.push({ id: m.id, messageId, error: err.message, type: err.type });
-              const error = { message: err.message, type: err.type };
-              await announceFromActivity(deps.plan, m.id, 'email.failed', { message_id: messageId, to: m.to, state: 'failed', provider: primary, provider_message_id: null, error });
+              await announce(m, messageId, 'email.failed', { state: 'failed', provider: primary, error: { message: err.message, type: err.type } });
             } else {
               outcome.handedOff.push(m.id);
               handOff.push({ id: m.id, requestHash: m.requestHash, to: m.to, subject: m.subject, text: m.text });

@@ -6,7 +6,7 @@ import type { Client } from '@temporalio/client';
 import type { BatchMessage, BatchMessageStore } from '../db/batch-messages.js';
 import { messageWorkflowId, type EmailStatus, type SendEmailInput } from '../shared.js';
 import { requestHash, type EmailGateway } from './emails.js';
-import { ApiError, isTemporalUnavailable } from './errors.js';
+import { ApiError, idempotencyConflict, isTemporalUnavailable } from './errors.js';
 import { kindTag } from './start-tags.js';
 
 export type Queued = { workflowId: string; duplicate: boolean };
@@ -16,9 +16,6 @@ export interface BatchGateway {
   queueBatch(items: { input: SendEmailInput; key: string }[]): Promise<(Queued | { error: unknown })[]>;
 }
 
-const conflict = () => new ApiError(409, 'idempotency_conflict', 'This Idempotency-Key was already used for a different request', [
-  { field: 'Idempotency-Key', reason: 'was already used for a different request' },
-]);
 
 function statusOf(m: BatchMessage, over: Partial<EmailStatus> = {}): EmailStatus {
   return {
@@ -47,7 +44,7 @@ export function createBatchGateway(client: Client, taskQueue: string, timeoutMs:
         // A key a batch already holds is that batch's email; the database being down leaves it to Temporal.
         const holder = await store.reserveSingle(messageWorkflowId(idempotencyKey), requestHash(input)).catch(() => true as const);
         if (holder !== true && holder.kind === 'batch') {
-          if (holder.requestHash !== requestHash(input)) throw conflict();
+          if (holder.requestHash !== requestHash(input)) throw idempotencyConflict();
           return { workflowId: holder.id, duplicate: true };
         }
       }
@@ -99,7 +96,7 @@ export function createBatchGateway(client: Client, taskQueue: string, timeoutMs:
           const row = rows[i]!;
           if (inserted.has(row.id)) return { workflowId: row.id, duplicate: false };
           const holder = holderOf.get(row.id);
-          if (holder?.kind === 'batch') return holder.requestHash === row.requestHash ? { workflowId: row.id, duplicate: true } : { error: conflict() };
+          if (holder?.kind === 'batch') return holder.requestHash === row.requestHash ? { workflowId: row.id, duplicate: true } : { error: idempotencyConflict() };
           // Held by POST /message (or pruned meanwhile): Temporal's id policy decides, as for POST /message.
           return single.queue(input, key).catch((error: unknown) => ({ error }));
         }),

@@ -10,7 +10,7 @@ import {
 } from '@temporalio/client';
 import { cancelSignal, cancelUpdate, statusQuery } from '../../workflows/definitions.js';
 import { messageWorkflowId, type EmailStatus, type SendEmailInput } from '../shared.js';
-import { ApiError, isTemporalUnavailable } from './errors.js';
+import { ApiError, idempotencyConflict, isTemporalUnavailable } from './errors.js';
 import { startTags } from './start-tags.js';
 
 export interface EmailGateway {
@@ -154,9 +154,7 @@ export function createEmailGateway(client: Client, taskQueue: string, timeoutMs:
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
         const d = await bounded(() => client.workflow.getHandle(workflowId).describe());
         if ((d.memo as Memo | undefined)?.requestHash !== hash) {
-          throw new ApiError(409, 'idempotency_conflict', 'This Idempotency-Key was already used for a different request', [
-            { field: 'Idempotency-Key', reason: 'was already used for a different request' },
-          ]);
+          throw idempotencyConflict();
         }
         return { workflowId, duplicate: true };
       }

@@ -23,6 +23,13 @@ export function invalid(problems: FieldProblem[]): ApiError {
   return new ApiError(400, 'invalid_request', `Invalid request: ${summary}`, problems);
 }
 
+/** An Idempotency-Key (or a batch message's idempotency_key) already used for another payload. */
+export function idempotencyConflict(): ApiError {
+  return new ApiError(409, 'idempotency_conflict', 'This Idempotency-Key was already used for a different request', [
+    { field: 'Idempotency-Key', reason: 'was already used for a different request' },
+  ]);
+}
+
 const UNAVAILABLE = 14;
 const DEADLINE_EXCEEDED = 4;
 

@@ -21,7 +21,8 @@ export interface Recipient {
 export type ParsedRecipient = { ok: true; recipient: Recipient } | { ok: false; reason: string };
 
 const UNSAFE = /[\r\n\0]/;
-const CONTROL = /[\u0000-\u001f\u007f]/u;
+/** C0 controls and DEL: never part of an address, a header or a value PostgreSQL can store (NUL). */
+export const CONTROL = /[\u0000-\u001f\u007f]/u;
 // RFC 5322 atext plus, per RFC 6531, any non-ASCII character; a dot-atom, no quoted local parts.
 const ATEXT = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]|[^\\u0000-\\u007f]";
 const LOCAL = new RegExp(`^(?:${ATEXT})+(?:\\.(?:${ATEXT})+)*$`, 'u');

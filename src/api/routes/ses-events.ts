@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { EventStore, StoredEvent } from '../../db/events.js';
 import type { Suppression, SuppressionStore } from '../../db/suppressions.js';
+import { CONTROL } from '../../mail/address.js';
 import { deliveryOf } from '../../events/delivery.js';
 import { parseSesEvent, SesEventError, type SesEvent } from '../../events/ses-event.js';
 import { SnsRefused, type SnsMessage, type SnsVerifier } from '../../events/sns-verify.js';
@@ -57,7 +58,7 @@ export function sesEventRoutes(deps: SesEventsDeps) {
     .get('/', async (c) => {
       // Search by recipient: every email with events for this address, each with its delivery state.
       const recipient = c.req.query('recipient')?.trim().toLowerCase();
-      if (!recipient || !/^[^\s@]+@[^\s@]+$/.test(recipient) || /[\u0000-\u001f\u007f]/.test(recipient)) throw invalid([{ field: 'recipient', reason: 'must be an email address' }]);
+      if (!recipient || !/^[^\s@]+@[^\s@]+$/.test(recipient) || CONTROL.test(recipient)) throw invalid([{ field: 'recipient', reason: 'must be an email address' }]);
       const events = await deps.store.forRecipient(recipient, 500);
       const byEmail = new Map<string, StoredEvent[]>();
       for (const e of [...events].reverse()) {

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { SUPPRESSION_REASONS, type Suppression, type SuppressionReason, type SuppressionStore } from '../../db/suppressions.js';
-import { parseRecipient } from '../../mail/address.js';
+import { CONTROL, parseRecipient } from '../../mail/address.js';
 import { ApiError, invalid } from '../errors.js';
 
 const present = (s: { address: string; scope: string; reason: string; source: string; detail?: string; createdAt: string }) => ({
@@ -31,7 +31,7 @@ export function suppressionRoutes(store: SuppressionStore, onSuppressed: (s: Sup
       if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw invalid([{ field: 'limit', reason: 'must be a whole number from 1 to 500' }]);
       const cursor = c.req.query('cursor');
       // A cursor is the `next_cursor` of an earlier page: an address and a scope, never a control character.
-      if (cursor !== undefined && (cursor.length > 1_000 || /[\u0000-\u001f\u007f]/.test(cursor)))
+      if (cursor !== undefined && (cursor.length > 1_000 || CONTROL.test(cursor)))
         throw invalid([{ field: 'cursor', reason: 'must be the next_cursor of an earlier page' }]);
       const page = await store.list({ reason: reason as SuppressionReason | undefined, after: cursor, limit });
       return c.json({ items: page.items.map(present), next_cursor: page.next ?? null });
