@@ -11,18 +11,25 @@ export async function readJson(req: Request): Promise<unknown> {
     // 400, as the Flask mailer answered a request that was not JSON.
     throw invalid([{ field: 'Content-Type', reason: 'must be application/json (the body must be JSON)' }]);
   }
-  let text: string;
+  return parseJson(await readText(req));
+}
+
+/** The body as text: bytes that are not UTF-8 are refused, never turned into U+FFFD (a leading BOM is dropped). */
+export async function readText(req: Request): Promise<string> {
   try {
-    // Bytes that are not UTF-8 are refused, never turned into U+FFFD and sent (a leading BOM is dropped).
-    text = new TextDecoder('utf-8', { fatal: true }).decode(await req.arrayBuffer());
+    return new TextDecoder('utf-8', { fatal: true }).decode(await req.arrayBuffer());
   } catch {
     throw invalid([{ field: 'body', reason: 'is not valid UTF-8' }]);
   }
+}
+
+/** JSON text to a value; `notJson` is the 400's reason when it does not parse. */
+export function parseJson(text: string, notJson = 'is not valid JSON'): unknown {
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
-    throw invalid([{ field: 'body', reason: 'is not valid JSON' }]);
+    throw invalid([{ field: 'body', reason: notJson }]);
   }
   const broken = loneSurrogateAt(body);
   // A \ud800 escape without its pair is valid JSON but no text: no provider could send it as written.

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { SUPPRESSION_REASONS, type Suppression, type SuppressionReason, type SuppressionStore } from '../../db/suppressions.js';
 import { CONTROL, parseRecipient } from '../../mail/address.js';
 import { ApiError, invalid } from '../errors.js';
+import { parseJson, readText } from '../requests.js';
 
 const present = (s: { address: string; scope: string; reason: string; source: string; detail?: string; createdAt: string }) => ({
   address: s.address,
@@ -38,14 +39,12 @@ export function suppressionRoutes(store: SuppressionStore, onSuppressed: (s: Sup
     })
     .put('/:address', async (c) => {
       const addr = address(c.req.param('address'));
-      const text = await c.req.text();
+      // Strict, as POST /message reads its body: bytes that are not UTF-8, or an unpaired surrogate
+      // escape, are a 400, never stored as U+FFFD.
+      const text = await readText(c.req.raw);
       let body: Record<string, unknown> = {};
       if (text.trim()) {
-        try {
-          body = JSON.parse(text) as Record<string, unknown>;
-        } catch {
-          throw invalid([{ field: 'body', reason: 'must be JSON ({"reason": "...", "detail": "..."}) or empty' }]);
-        }
+        body = parseJson(text, 'must be JSON ({"reason": "...", "detail": "..."}) or empty') as Record<string, unknown>;
         if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid([{ field: 'body', reason: 'must be a JSON object' }]);
       }
       const unknown = Object.keys(body).filter((k) => k !== 'reason' && k !== 'detail');
