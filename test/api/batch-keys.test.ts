@@ -64,6 +64,16 @@ describe('POST /messages: one idempotency_key twice in a batch is resolved in in
     assert.deepEqual(r.error.details, [{ field: 'messages.0.idempotency_key', reason: 'was already used for a different request' }]);
   });
 
+  test('a bad idempotency_key is reported with the message\'s other problems, in one answer', async () => {
+    const body = batchResponseSchema.parse(await (await post([{ destinataire: 'not-an-address', message: 'x', idempotency_key: 'has spaces' }])).json());
+    const r = body.results[0]!;
+    assert.ok(r.status === 'rejected');
+    const fields = (r.error.details as { field: string }[]).map((d) => d.field);
+    assert.equal(fields[0], 'messages.0.idempotency_key');
+    assert.ok(fields.includes('messages.0.destinataire'), fields.join(', '));
+    assert.ok(fields.includes('messages.0.sujet'), fields.join(', '));
+  });
+
   test('an Idempotency-Key header is refused (400 naming it): the route reads the key of each message, not the header', async () => {
     const res = await api.app.request('/messages', {
       method: 'POST',

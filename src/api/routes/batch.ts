@@ -39,10 +39,16 @@ async function prepare(item: unknown, index: number, rules: RecipientRules): Pro
   try {
     if (!item || typeof item !== 'object' || Array.isArray(item)) throw invalid([{ field: 'body', reason: 'must be a message object' }]);
     const { idempotency_key: given, ...message } = item as Record<string, unknown>;
-    if (given !== undefined && (typeof given !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(given))) {
-      throw invalid([{ field: 'idempotency_key', reason: 'must be 1 to 200 characters of A-Z a-z 0-9 . _ ~ : -' }]);
-    }
-    const input = await toEmailInput(message, rules);
+    const badKey: FieldProblem | undefined =
+      given !== undefined && (typeof given !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(given))
+        ? { field: 'idempotency_key', reason: 'must be 1 to 200 characters of A-Z a-z 0-9 . _ ~ : -' }
+        : undefined;
+    // Every problem of the message in one answer, the key's with the fields', so one fix is enough.
+    const input = await toEmailInput(message, rules).catch((err: unknown) => {
+      if (badKey && err instanceof ApiError && err.status === 400 && Array.isArray(err.details)) throw invalid([badKey, ...(err.details as FieldProblem[])]);
+      throw err;
+    });
+    if (badKey) throw invalid([badKey]);
     // A generated key is returned, so that a client may resend the batch without duplicates.
     return { index, input, key: (given as string | undefined) ?? randomUUID(), given: given !== undefined };
   } catch (err) {
