@@ -9,7 +9,7 @@ import { markdownTable, met, sideBySide, type Figure } from './stats.js';
 export interface ReportOptions {
   outDir: string;
   quick: boolean;
-  sizes: { l1: number; l2: number; single: number; seconds: number; overloadSeconds: number; sweeps: readonly number[]; crash: number; batches: number };
+  sizes: { l1: number; warm: number; rounds: number; l2: number; single: number; seconds: number; overloadSeconds: number; sweeps: readonly number[]; crash: number; batches: number };
   /** The Temporal server of this run (`--server dev` or `cluster`); each has its own results file. */
   server: { kind: 'dev' | 'cluster'; description: string };
 }
@@ -110,6 +110,12 @@ ${table}
   its emails, and the mean history length (from describe) of the first 20 of its workflows.
 - **Scenario 1:** ${SIZES.single} \`POST /message\` (${STARTS_IN_FLIGHT} in flight) until every email is at the sink; latency is
   from the request to the email's arrival.
+- **L2 against scenario 1:** both run in ${SIZES.rounds} alternating rounds (L2, then scenario 1, each with its share of the runs),
+  so that a drift of the machine's speed during the run falls on both; each rate is the runs over the summed time
+  of its rounds. Before the rounds both workers are warmed alike with ${SIZES.warm} runs, so that neither side is
+  measured while its process is new: the service's worker spends more CPU per email on its first few hundred
+  emails (its JIT and heap still growing) than afterwards, and the L2 worker's no-op activities barely do. The
+  warm-up's own ratio is in the table too.
 - **Scenario 6 (batch path):** ${SIZES.batches} \`POST /messages\` of 100 messages each, sent at once; each request is one
   \`BatchSendWorkflow\` whose activity sends over the worker's shared SMTP pool; timed from the first request to the
   last email at the sink. History events per email: the batch workflows' mean history length ÷ 100.
@@ -118,9 +124,9 @@ ${table}
   request must be answered 202 and every email delivered.
 - **Scenario 3:** tasks due in the next day, then \`DueTaskSweepWorkflow\` started as \`temporal schedule trigger\`
   starts it; timed from the start to the last reminder at the sink, with every task checked as marked.
-- **Scenario 4:** RSS of the worker and API processes, sampled every 100 ms from scenario 1 to the end of
+- **Scenario 4:** RSS of the worker and API processes, sampled every 100 ms from the warm-up to the end of
   scenario 5, on the worker's default bounds (\`WORKER_MAX_CACHED_WORKFLOWS\`); then scenario 1 again on a worker
-  with the cache size the SDK would pick for this heap, for the bound's throughput cost.
+  with the cache size the SDK would pick for this heap (warmed alike), for the bound's throughput cost.
 - **Scenario 5:** ${SIZES.crash} \`POST /message\` while no worker runs; then a worker drains them and is killed with
   SIGKILL four times (at a fifth, two fifths, … of the emails delivered), a new one started after each kill.
   Lost and duplicated emails are counted at the sink by Message-ID.

@@ -17,12 +17,13 @@ import { startEmbeddedPostgres } from '../src/dev/postgres.js';
 import { stopChild } from '../src/dev/temporal-server.js';
 import { testServerKind } from '../test/support/cluster.js';
 import { messageWorkflowId } from '../src/shared.js';
-import { arrivalCounts, arrivals, cpuMs, DOMAIN, FLOOR_QUEUE, log, POOL, QUEUE, rssMb, sampleRss } from './context.js';
+import { arrivalCounts, arrivals, DOMAIN, FLOOR_QUEUE, log, POOL, QUEUE, rssMb, sampleRss } from './context.js';
 import { report } from './report.js';
 import { startBenchServer } from './server.js';
 import { BATCH_SIZE, batchPath } from './scenarios/batch.js';
 import { crashDuplicates } from './scenarios/crash.js';
 import { floor } from './scenarios/floor.js';
+import { pairedRounds } from './scenarios/paired.js';
 import { openLoop } from './scenarios/open-loop.js';
 import { rawSmtp } from './scenarios/raw-smtp.js';
 import { historyEvents, withServerCpu } from './scenarios/server-cost.js';
@@ -35,8 +36,8 @@ const quick = argv.includes('--quick');
 const outAt = argv.indexOf('--out');
 const outDir = outAt >= 0 && argv[outAt + 1] ? path.resolve(argv[outAt + 1]!) : path.join(ROOT, 'bench');
 const SIZES = quick
-  ? { l1: 300, l2: 100, single: 100, seconds: 3, overloadSeconds: 2, sweeps: [100, 1000] as const, crash: 200, batches: 2 }
-  : { l1: 3000, l2: 1000, single: 1000, seconds: 20, overloadSeconds: 5, sweeps: [1000, 10_000] as const, crash: 1000, batches: 10 };
+  ? { l1: 300, warm: 50, rounds: 1, l2: 100, single: 100, seconds: 3, overloadSeconds: 2, sweeps: [100, 1000] as const, crash: 200, batches: 2 }
+  : { l1: 3000, warm: 500, rounds: 2, l2: 1000, single: 1000, seconds: 20, overloadSeconds: 5, sweeps: [1000, 10_000] as const, crash: 1000, batches: 10 };
 
 async function main() {
   const work = mkdtempSync(path.join(os.tmpdir(), 'mailer-bench-'));
@@ -77,17 +78,9 @@ async function main() {
     log(`  ${l1.toFixed(0)} emails/s`);
 
     const serverCpu = temporal.cpuMs;
-    log(`L2 Temporal floor: ${SIZES.l2} bare workflows (a local activity and an activity, both no-ops)`);
     const floorWorker = fork(path.join(ROOT, 'bench/floor-worker.ts'), [temporal.address, FLOOR_QUEUE], { execArgv: ['--import', 'tsx'] });
+    stops.push(() => stopChild(floorWorker));
     await new Promise((r) => floorWorker.once('message', r));
-    await floor(client, 50, 'floor-warm');
-    const floorCpu0 = cpuMs(floorWorker.pid!);
-    const l2Run = await withServerCpu(serverCpu, () => floor(client, SIZES.l2, 'floor'));
-    const l2WorkerCpu = (cpuMs(floorWorker.pid!) - floorCpu0) / SIZES.l2;
-    const l2 = l2Run.value;
-    const l2Events = await historyEvents(client, Array.from({ length: SIZES.l2 }, (_, i) => `floor-${i}`));
-    await stopChild(floorWorker);
-    log(`  ${l2.toFixed(1)} workflows/s; server ${(l2Run.cpuMs / SIZES.l2).toFixed(1)} CPU ms and ${l2Events.toFixed(1)} history events per workflow`);
 
     const port = await freePort();
     const env: Record<string, string | undefined> = {
@@ -114,21 +107,36 @@ async function main() {
     stops.push(() => stopChild(procs.worker!), () => stopChild(procs.api!));
     await waitForPort(port, 60_000);
     const api = `http://127.0.0.1:${port}`;
-    await singlePath(api, 50, 'warm');
     log(`  service up; RSS worker ${rssMb(procs.worker!.pid!).toFixed(0)} MB, API ${rssMb(procs.api!.pid!).toFixed(0)} MB`);
-    // Scenario 4: peak RSS through every scenario that follows, with the worker's default bounds.
+    // Scenario 4: peak RSS through every scenario that follows (and the warm-up), with the worker's default bounds.
     const rss = sampleRss(procs);
     // Which scenario sets the worker's peak: the peak so far, after each of them.
     const peakSoFar = () => `worker peak RSS so far ${rss.peek().worker!.toFixed(0)} MB`;
 
-    log(`Scenario 1, single-message path: ${SIZES.single} POST /message until delivered`);
-    const serviceCpu0 = { api: cpuMs(procs.api!.pid!), worker: cpuMs(procs.worker!.pid!) };
-    const singleRun = await withServerCpu(serverCpu, () => singlePath(api, SIZES.single, 'single'));
-    const serviceCpu = { api: (cpuMs(procs.api!.pid!) - serviceCpu0.api) / SIZES.single, worker: (cpuMs(procs.worker!.pid!) - serviceCpu0.worker) / SIZES.single };
-    const single = singleRun.value;
-    const singleEvents = await historyEvents(client, Array.from({ length: SIZES.single }, (_, i) => messageWorkflowId(`single-${i}`)));
-    log(`  ${single.perSecond.toFixed(1)} emails/s; request to delivery p50 ${single.p50} ms, p99 ${single.p99} ms`);
-    log(`  server ${(singleRun.cpuMs / SIZES.single).toFixed(1)} CPU ms and ${singleEvents.toFixed(1)} history events per email; API ${serviceCpu.api.toFixed(1)} and worker ${serviceCpu.worker.toFixed(1)} CPU ms per email; ${peakSoFar()}`);
+    log(`Warm-up: ${SIZES.warm} bare workflows on the L2 worker, then ${SIZES.warm} POST /message on the service`);
+    const l2Cold = await floor(client, SIZES.warm, 'floor-warm');
+    const singleCold = await singlePath(api, SIZES.warm, 'warm');
+    log(`  L2 ${l2Cold.toFixed(1)} workflows/s, single path ${singleCold.perSecond.toFixed(1)} emails/s (both workers fresh)`);
+
+    log(`L2 Temporal floor (${SIZES.l2} bare workflows: a local activity and an activity, both no-ops) and scenario 1, single-message path (${SIZES.single} POST /message until delivered), in ${SIZES.rounds} alternating rounds`);
+    const paired = await pairedRounds({
+      client,
+      api,
+      rounds: SIZES.rounds,
+      l2: SIZES.l2,
+      single: SIZES.single,
+      serverCpu,
+      pids: { floorWorker: floorWorker.pid!, worker: procs.worker!.pid!, api: procs.api!.pid! },
+    });
+    for (const [i, r] of paired.rounds.entries()) log(`  round ${i + 1}: L2 ${r.l2.toFixed(1)} workflows/s, single path ${r.single.toFixed(1)} emails/s (${(r.single / r.l2).toFixed(2)})`);
+    const l2 = paired.l2.perSecond;
+    const l2Events = await historyEvents(client, paired.l2.ids);
+    await stopChild(floorWorker);
+    log(`  L2 ${l2.toFixed(1)} workflows/s; server ${paired.l2.serverCpuMs.toFixed(1)} CPU ms and ${l2Events.toFixed(1)} history events per workflow`);
+    const single = paired.single;
+    const singleEvents = await historyEvents(client, single.keys.map(messageWorkflowId));
+    log(`  single path ${single.perSecond.toFixed(1)} emails/s; request to delivery p50 ${single.p50} ms, p99 ${single.p99} ms`);
+    log(`  server ${single.serverCpuMs.toFixed(1)} CPU ms and ${singleEvents.toFixed(1)} history events per email; API ${single.apiCpuMs.toFixed(1)} and worker ${single.workerCpuMs.toFixed(1)} CPU ms per email; ${peakSoFar()}`);
 
     const sql = postgres(db.url, { max: 2, onnotice: () => {} });
     stops.push(() => sql.end());
@@ -175,22 +183,23 @@ async function main() {
     await stopChild(procs.worker!);
     const sdkCache = String(Math.max(Math.floor((Math.max(v8.getHeapStatistics().heap_size_limit / 2 ** 20 - 200, 0) * 600) / 1024), 10));
     procs.worker = service('worker', { WORKER_MAX_CACHED_WORKFLOWS: sdkCache });
-    await singlePath(api, 50, 'unbounded-warm');
+    await singlePath(api, SIZES.warm, 'unbounded-warm');
     const unbounded = await singlePath(api, SIZES.single, 'unbounded');
     log(`  single path with maxCachedWorkflows ${sdkCache} (the SDK's default here): ${unbounded.perSecond.toFixed(1)} emails/s`);
 
     const figures: Figure[] = [
       { name: 'L1 raw SMTP (pooled nodemailer to the sink)', value: l1, unit: 'emails/s' },
       { name: 'L2 Temporal floor (bare workflow, no-op activities)', value: l2, unit: 'workflows/s' },
-      { name: 'L2 server CPU per workflow', value: l2Run.cpuMs / SIZES.l2, unit: 'ms' },
+      { name: 'L2 server CPU per workflow', value: paired.l2.serverCpuMs, unit: 'ms' },
       { name: 'L2 history events per workflow', value: l2Events, unit: '' },
-      { name: 'L2 worker CPU per workflow', value: l2WorkerCpu, unit: 'ms' },
+      { name: 'L2 worker CPU per workflow', value: paired.l2.workerCpuMs, unit: 'ms' },
       { name: `single-message path (${SIZES.single} POST /message to delivered)`, value: single.perSecond, unit: 'emails/s' },
       { name: 'single-message path ÷ L2', value: single.perSecond / l2, unit: '', target: { op: '>=', value: 1.2 } },
-      { name: 'single-message path, server CPU per email', value: singleRun.cpuMs / SIZES.single, unit: 'ms' },
+      { name: `warm-up, both workers fresh: single path ÷ L2 (first ${SIZES.warm} of each)`, value: singleCold.perSecond / l2Cold, unit: '' },
+      { name: 'single-message path, server CPU per email', value: single.serverCpuMs, unit: 'ms' },
       { name: 'single-message path, history events per email', value: singleEvents, unit: '' },
-      { name: 'single-message path, API CPU per email', value: serviceCpu.api, unit: 'ms' },
-      { name: 'single-message path, worker CPU per email', value: serviceCpu.worker, unit: 'ms' },
+      { name: 'single-message path, API CPU per email', value: single.apiCpuMs, unit: 'ms' },
+      { name: 'single-message path, worker CPU per email', value: single.workerCpuMs, unit: 'ms' },
       { name: 'single-message path, request to delivery p50', value: single.p50, unit: 'ms' },
       { name: 'single-message path, request to delivery p99', value: single.p99, unit: 'ms' },
       { name: `batch path (${SIZES.batches} × ${BATCH_SIZE} POST /messages to delivered)`, value: batch.perSecond, unit: 'emails/s' },

@@ -14,5 +14,5 @@ export async function singlePath(api: string, n: number, prefix: string) {
   const keys = [...postedAt.keys()];
   const end = await delivered(keys.map(emailMessageId), 'single-message path');
   const latencies = keys.map((k) => arrivals.get(emailMessageId(k))! - postedAt.get(k)!);
-  return { perSecond: n / ((end - t0) / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return { perSecond: n / ((end - t0) / 1000), seconds: (end - t0) / 1000, latencies, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
