@@ -113,9 +113,9 @@ ${table}
 - **L2 against scenario 1:** both run in ${SIZES.rounds} alternating rounds (L2, then scenario 1, each with its share of the runs),
   so that a drift of the machine's speed during the run falls on both; each rate is the runs over the summed time
   of its rounds. Before the rounds both workers are warmed alike with ${SIZES.warm} runs, so that neither side is
-  measured while its process is new: the service's worker spends more CPU per email on its first few hundred
-  emails (its JIT and heap still growing) than afterwards, and the L2 worker's no-op activities barely do. The
-  warm-up's own ratio is in the table too.
+  measured while its process is new: the service's worker spent more CPU per email on its first few hundred
+  emails than afterwards (the hand notes below have the figures), and the L2 worker, whose activities do
+  nothing, showed no such ramp. The warm-up's own ratio is in the table too.
 - **Scenario 6 (batch path):** ${SIZES.batches} \`POST /messages\` of 100 messages each, sent at once; each request is one
   \`BatchSendWorkflow\` whose activity sends over the worker's shared SMTP pool; timed from the first request to the
   last email at the sink. History events per email: the batch workflows' mean history length ÷ 100.

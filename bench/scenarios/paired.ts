@@ -1,6 +1,6 @@
 // L2 and scenario 1 in alternating rounds, after the same warm-up for both: the speed of a shared
 // machine drifts over the minutes of a run, and alternating puts that drift on both sides of the
-// ratio; warming both alike keeps a fresh worker's first emails (its JIT and heap still growing) out
+// ratio; warming both alike keeps a fresh worker's first emails (dearer in CPU than its later ones) out
 // of one side only.
 import type { Client } from '@temporalio/client';
 import { cpuMs } from '../context.js';
