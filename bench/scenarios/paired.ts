@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import { cpuMs } from '../context.js';
 import { percentile } from '../stats.js';
 import { floor } from './floor.js';
+import { withServerCpu } from './server-cost.js';
 import { singlePath } from './single.js';
 
 export interface PairedOptions {
@@ -26,25 +27,23 @@ export async function pairedRounds(o: PairedOptions) {
   const single = { n: 0, seconds: 0, serverCpu: 0, workerCpu: 0, apiCpu: 0, latencies: [] as number[] };
   const rounds: { l2: number; single: number }[] = [];
   for (let r = 0; r < o.rounds; r++) {
-    let server = o.serverCpu();
     let worker = cpuMs(o.pids.floorWorker);
-    const l2Rate = await floor(o.client, l2Each, `floor-${r}`);
-    l2.serverCpu += o.serverCpu() - server;
+    const l2Run = await withServerCpu(o.serverCpu, () => floor(o.client, l2Each, `floor-${r}`));
+    l2.serverCpu += l2Run.cpuMs;
     l2.workerCpu += cpuMs(o.pids.floorWorker) - worker;
     l2.n += l2Each;
-    l2.seconds += l2Each / l2Rate;
+    l2.seconds += l2Each / l2Run.value;
 
-    server = o.serverCpu();
     worker = cpuMs(o.pids.worker);
     const api = cpuMs(o.pids.api);
-    const s = await singlePath(o.api, singleEach, `single-${r}`);
-    single.serverCpu += o.serverCpu() - server;
+    const { value: s, cpuMs: server } = await withServerCpu(o.serverCpu, () => singlePath(o.api, singleEach, `single-${r}`));
+    single.serverCpu += server;
     single.workerCpu += cpuMs(o.pids.worker) - worker;
     single.apiCpu += cpuMs(o.pids.api) - api;
     single.n += singleEach;
     single.seconds += s.seconds;
     single.latencies.push(...s.latencies);
-    rounds.push({ l2: l2Rate, single: s.perSecond });
+    rounds.push({ l2: l2Run.value, single: s.perSecond });
   }
   return {
     rounds,
