@@ -30,7 +30,6 @@ export interface ActivityDeps extends SuppressionDeps, WebhookDeps {
 
 const HEARTBEAT_EVERY_MS = 2_000;
 
-/** Runs `fn` over `items`, at most `limit` at a time. */
 /**
  * `fn` over `items`, `limit` at a time. After a failure no new item starts, and the sends already in
  * flight finish (with their marks) before the failure is thrown: a page that fails must not leave

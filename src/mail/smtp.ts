@@ -65,7 +65,7 @@ export class SmtpMailer implements Mailer {
         text: email.text,
         html: email.html,
         messageId: email.messageId,
-      headers: email.headers,
+        headers: email.headers,
       });
       const queued = /queued as ([^\s]+)/i.exec(info.response ?? '');
       return { providerMessageId: queued?.[1] ?? info.response };
