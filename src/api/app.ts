@@ -22,7 +22,7 @@ import type { SnsVerifier } from '../events/sns-verify.js';
 import { registerDeliveryMetrics } from './delivery-metrics.js';
 import { registerDeliveryOpenApi } from './delivery-openapi.js';
 import type { ReminderStatusLookup } from './reminder-status.js';
-import type { EventEffects } from './effects.js';
+import { mirrorSuppressionOf, type EventEffects } from './effects.js';
 import { sesEventRoutes } from './routes/ses-events.js';
 import { suppressionRoutes } from './routes/suppressions.js';
 import { unsubscribeRoutes } from './routes/unsubscribe.js';
@@ -90,7 +90,7 @@ export function createApp(deps: AppDeps) {
   if (d) {
     const counted = registerDeliveryMetrics(metrics.registry, d.events, d.suppressions);
     app.route('/events', sesEventRoutes({ verify: d.verify, store: d.events, effects: d.effects, softBounceLimit: d.softBounceLimit, logger: deps.logger, suppressions: d.suppressions, ...counted }));
-    app.route('/suppressions', suppressionRoutes(d.suppressions, (s) => (s.reason === 'bounce' || s.reason === 'complaint' ? d.effects.mirrorSuppression(s.address, s.reason, s.createdAt) : Promise.resolve())));
+    app.route('/suppressions', suppressionRoutes(d.suppressions, (s) => mirrorSuppressionOf(d.effects, s)));
     if (d.unsubscribeSecret) app.route('/unsubscribe', unsubscribeRoutes(d.unsubscribeSecret, d.suppressions));
     registerDeliveryOpenApi(app);
   }

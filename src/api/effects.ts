@@ -1,6 +1,7 @@
 // What the API starts in Temporal after an SNS message is recorded: each effect a workflow with an id
 // derived from what caused it, so a redelivered SNS message or a retried request starts nothing twice.
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Suppression } from '../db/suppressions.js';
 import { webhookWorkflowId, type WebhookEvent, type WebhookRetry } from '../webhooks/types.js';
 
 export interface EventEffects {
@@ -16,6 +17,17 @@ export interface EventEffects {
  */
 export function mirrorWorkflowId(address: string, reason: 'bounce' | 'complaint', since: string): string {
   return `ses-suppression-${address}-${reason}-${Date.parse(since)}`;
+}
+
+/**
+ * Which suppressions SES's account-level list is told of, and as what: bounces and complaints, and a
+ * soft bounce (the address stopped answering) as a bounce. The rule for every way a suppression comes
+ * in (an SES event, PUT /suppressions).
+ */
+export function mirrorSuppressionOf(effects: Pick<EventEffects, 'mirrorSuppression'>, s: Pick<Suppression, 'address' | 'reason' | 'createdAt'>): Promise<void> {
+  if (s.reason === 'complaint') return effects.mirrorSuppression(s.address, 'complaint', s.createdAt);
+  if (s.reason === 'bounce' || s.reason === 'soft_bounce') return effects.mirrorSuppression(s.address, 'bounce', s.createdAt);
+  return Promise.resolve();
 }
 
 export function createEventEffects(client: Client, opts: { taskQueue: string; webhooks?: WebhookRetry; sesMirror: boolean; timeoutMs: number }): EventEffects {

@@ -29,7 +29,7 @@ describe('delivery routes: bad input is a 400, and a mirror refused by an unreac
   before(async () => {
     db = await createTestDatabase();
     sns = await startFakeSns();
-    // SES as a provider: the API mirrors bounces and complaints into SES's suppression list.
+    // SES as a provider: the API mirrors bounces (soft ones too) and complaints into SES's suppression list.
     config = testConfig({ ...SES_VARS, NODE_ENV: 'test', MAIL_PROVIDER: 'ses', DEFAULT_FROM_EMAIL: 'noreply@events.example', DATABASE_URL: db.url, SES_EVENTS_TOPIC_ARNS: TOPIC_ARN, SNS_CERT_CA_FILE: sns.caFile, SNS_CERT_CONNECT_TO: sns.connectTo, TEMPORAL_REQUEST_TIMEOUT: '2s' });
     live = await testClient();
     // A Temporal nobody listens on: every start fails as "unavailable", as during an outage.
@@ -65,6 +65,15 @@ describe('delivery routes: bad input is a 400, and a mirror refused by an unreac
     const retry = await up.request(`/suppressions/${encodeURIComponent(address)}`, json({ reason: 'bounce' }));
     assert.equal(retry.status, 200, 'already on the list');
     assert.equal(await mirrorStarted(address, 'bounce'), 'MirrorSesSuppressionWorkflow');
+  });
+
+  test('PUT /suppressions mirrors as an SES event does: a soft bounce as a bounce, a manual suppression not at all', async () => {
+    const soft = `soft-${tag}@example.com`;
+    assert.equal((await up.request(`/suppressions/${encodeURIComponent(soft)}`, json({ reason: 'soft_bounce' }))).status, 201);
+    assert.equal(await mirrorStarted(soft, 'bounce'), 'MirrorSesSuppressionWorkflow');
+    const manual = `manual-${tag}@example.com`;
+    assert.equal((await up.request(`/suppressions/${encodeURIComponent(manual)}`, json({}))).status, 201);
+    assert.deepEqual([await mirrorStarted(manual, 'bounce'), await mirrorStarted(manual, 'complaint')], [undefined, undefined]);
   });
 
   test('an address removed and suppressed again later is mirrored again: one mirror per suppression', async () => {

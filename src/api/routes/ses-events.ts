@@ -7,7 +7,7 @@ import { deliveryOf } from '../../events/delivery.js';
 import { parseSesEvent, SesEventError, type SesEvent } from '../../events/ses-event.js';
 import { SnsRefused, type SnsMessage, type SnsVerifier } from '../../events/sns-verify.js';
 import type { WebhookEvent, WebhookEventType } from '../../webhooks/types.js';
-import type { EventEffects } from '../effects.js';
+import { mirrorSuppressionOf, type EventEffects } from '../effects.js';
 import { ApiError, invalid } from '../errors.js';
 
 export interface SesEventsDeps {
@@ -102,9 +102,7 @@ export function sesEventRoutes(deps: SesEventsDeps) {
     }
     // On a redelivery too: an answer that failed after the event was recorded (Temporal unreachable)
     // is retried by SNS, and the mirror must still start; its workflow id makes it once-only.
-    for (const s of await standingSuppressions(deps, event)) {
-      if (s.reason === 'bounce' || s.reason === 'complaint' || s.reason === 'soft_bounce') await deps.effects.mirrorSuppression(s.address, s.reason === 'complaint' ? 'complaint' : 'bounce', s.createdAt);
-    }
+    for (const s of await standingSuppressions(deps, event)) await mirrorSuppressionOf(deps.effects, s);
     // Started on a redelivery too (SNS retries when our answer was lost): the id makes it once-only.
     const hook = webhookFor(msg, event);
     if (hook) await deps.effects.webhook(hook);
