@@ -9,8 +9,9 @@
 import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { ensureTemporal, ROOT } from './tools.mjs';
+import { bundleWorkflows } from './workflow-bundle.mjs';
 import { freePort } from '../src/dev/ports.js';
 import { startTemporalDevServer } from '../src/dev/temporal-server.js';
 import { batchScenarios } from './record-histories/batches.js';
@@ -55,7 +56,7 @@ async function main() {
   const connection = await Connection.connect({ address: server.address });
   const native = await NativeConnection.connect({ address: server.address });
   try {
-    const { code } = await bundleWorkflowCode({ workflowsPath: path.join(ROOT, 'workflows/index.ts'), logger: new DefaultLogger('ERROR') });
+    const code = await bundleWorkflows(new DefaultLogger('ERROR'));
     const r = new Recorder(new Client({ connection, identity: IDENTITY }), native, code);
     for (const s of todo) {
       const recorded = await s.run(r);

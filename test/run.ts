@@ -6,8 +6,8 @@ import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { ensureChromium, ensureMotoServer, ensureTemporal, ROOT } from '../scripts/tools.mjs';
+import { bundleWorkflows } from '../scripts/workflow-bundle.mjs';
 import { freePort, waitForPort } from '../src/dev/ports.js';
 import { startEmbeddedPostgres } from '../src/dev/postgres.js';
 import { startTemporalDevServer, stopChild } from '../src/dev/temporal-server.js';
@@ -66,9 +66,8 @@ async function main() {
     stops.push(() => stopChild(moto));
     await waitForPort(motoPort, 60_000);
 
-    const bundle = await bundleWorkflowCode({ workflowsPath: path.join(ROOT, 'workflows/index.ts'), logger: { log() {}, info() {}, warn() {}, error: console.error, debug() {}, trace() {} } as never });
     const bundlePath = path.join(work, 'workflow-bundle.js');
-    writeFileSync(bundlePath, bundle.code);
+    writeFileSync(bundlePath, await bundleWorkflows({ log() {}, info() {}, warn() {}, error: console.error, debug() {}, trace() {} } as never));
 
     const env = {
       ...process.env,

@@ -14,7 +14,8 @@ const { planDelivery } = proxyLocalActivities<Activities>({ startToCloseTimeout:
 const { firstSendAttempt } = proxyLocalActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 1 } });
 /** patched() id of the single path's first attempt as a local activity (issue 12). */
 export const FIRST_ATTEMPT_PATCH = 'send-first-attempt-local';
-const CANCELLABLE = new Set(['queued', 'scheduled', 'enhancing']);
+/** Until the send begins. A function, not a module-level Set: workflows share their modules. */
+const cancellable = (state: EmailStatus['state']) => state === 'queued' || state === 'scheduled' || state === 'enhancing';
 
 export async function SendEmailWorkflow(input: SendEmailInput): Promise<EmailStatus> {
   const id = workflowInfo().workflowId;
@@ -36,14 +37,14 @@ export async function SendEmailWorkflow(input: SendEmailInput): Promise<EmailSta
   };
   setHandler(statusQuery, () => status);
   setHandler(cancelSignal, () => {
-    if (CANCELLABLE.has(status.state)) cancel();
+    if (cancellable(status.state)) cancel();
   });
   setHandler(
     cancelUpdate,
     cancel,
     {
       validator: () => {
-        if (!CANCELLABLE.has(status.state)) throw ApplicationFailure.nonRetryable(`the email is already ${status.state}`, 'NotCancellable');
+        if (!cancellable(status.state)) throw ApplicationFailure.nonRetryable(`the email is already ${status.state}`, 'NotCancellable');
       },
     },
   );

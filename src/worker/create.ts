@@ -6,6 +6,7 @@ import type { Config } from '../env.js';
 import { sendTaskQueue } from '../shared.js';
 import { pacedProviders } from './deps.js';
 import { connectionOptions } from '../temporal.js';
+import { workflowBundlerOptions } from '../../scripts/workflow-bundle.mjs';
 
 const WORKFLOWS_SOURCE = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
 // dist/src/worker/create.js -> dist/workflow-bundle.js, written by `npm run build`.
@@ -16,13 +17,13 @@ const BUILT_BUNDLE = fileURLToPath(new URL('../../workflow-bundle.js', import.me
  * worker) is loaded as is; otherwise the worker bundles the TypeScript workflows at start-up, which
  * is what `npm run dev` does.
  */
-export function workflowSource(bundlePath?: string): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+export function workflowSource(bundlePath?: string): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'> {
   if (bundlePath) {
     if (!existsSync(bundlePath)) throw new Error(`WORKFLOW_BUNDLE_PATH=${bundlePath} does not exist`);
     return { workflowBundle: { codePath: bundlePath } };
   }
   if (existsSync(BUILT_BUNDLE)) return { workflowBundle: { codePath: BUILT_BUNDLE } };
-  return { workflowsPath: WORKFLOWS_SOURCE };
+  return { workflowsPath: WORKFLOWS_SOURCE, bundlerOptions: workflowBundlerOptions(WORKFLOWS_SOURCE) };
 }
 
 export async function connectWorker(config: Config): Promise<NativeConnection> {

@@ -69,7 +69,7 @@ export function eventTypes(history: History): string[] {
  * derives its run's workflow id from it. A replay must see the queue the history ran on, as a deployed
  * worker does (the SDK applies an explicit taskQueue over its default).
  */
-export function replayOptions(h: HistoryFile, code: Pick<ReplayWorkerOptions, 'workflowBundle' | 'workflowsPath'>): ReplayWorkerOptions {
+export function replayOptions(h: HistoryFile, code: Pick<ReplayWorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'>): ReplayWorkerOptions {
   const taskQueue = h.history.events?.[0]?.workflowExecutionStartedEventAttributes?.taskQueue?.name ?? undefined;
   const options: ReplayWorkerOptions & { taskQueue?: string } = { ...code, taskQueue };
   return options;

@@ -3,9 +3,9 @@
 // (a new activity, timer or child, a different order) fails here: guard it with patched() (README,
 // "Changing workflow code").
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { describe, test } from 'node:test';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { workflowBundlerOptions, WORKFLOWS_PATH } from '../../scripts/workflow-bundle.mjs';
 import * as workflows from '../../workflows/index.js';
 import { infra } from '../support/env.js';
 import { eventTypes, readHistories, replayOptions, startedType, type HistoryFile } from './replay-files.js';
@@ -59,7 +59,7 @@ const REQUIRED: Record<string, (h: History) => boolean> = {
 };
 
 const todaysCode = () =>
-  infra.workflowBundle ? { workflowBundle: { codePath: infra.workflowBundle } } : { workflowsPath: path.resolve(import.meta.dirname, '../../workflows/index.ts') };
+  infra.workflowBundle ? { workflowBundle: { codePath: infra.workflowBundle } } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: workflowBundlerOptions() };
 
 describe('recorded workflow histories replay against today\'s workflow code', () => {
   const histories = readHistories();
