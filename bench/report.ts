@@ -9,7 +9,7 @@ import { markdownTable, met, sideBySide, type Figure } from './stats.js';
 export interface ReportOptions {
   outDir: string;
   quick: boolean;
-  sizes: { l1: number; warm: number; rounds: number; l2: number; single: number; seconds: number; overloadSeconds: number; sweeps: readonly number[]; crash: number; batches: number };
+  sizes: { l1: number; warm: number; rounds: number; l2: number; single: number; seconds: number; overloadSeconds: number; sweeps: readonly number[]; crash: number; batches: number; setUp: { n: number; rounds: number } };
   /** The Temporal server of this run (`--server dev` or `cluster`); each has its own results file. */
   server: { kind: 'dev' | 'cluster'; description: string };
 }
@@ -130,6 +130,11 @@ ${table}
 - **Scenario 5:** ${SIZES.crash} \`POST /message\` while no worker runs; then a worker drains them and is killed with
   SIGKILL four times (at a fifth, two fifths, … of the emails delivered), a new one started after each kill.
   Lost and duplicated emails are counted at the sink by Message-ID.
+- **Scenario 7 (workflow set-up):** the recorded history of the single path's first attempt, replayed
+  ${SIZES.setUp.n} times per round through the SDK's replayer in ${SIZES.setUp.rounds} alternating rounds, with the service's
+  bundle (the modules of \`workflows/\` evaluated once and shared by all workflows) and with the SDK's default
+  (evaluated once per workflow), after two rounds of each to warm up; the figures are the bench process's median CPU per
+  replayed workflow on each side and the median of the ratios of each pair of rounds.
 `;
 }
 

@@ -24,6 +24,7 @@ import { BATCH_SIZE, batchPath } from './scenarios/batch.js';
 import { crashDuplicates } from './scenarios/crash.js';
 import { floor } from './scenarios/floor.js';
 import { pairedRounds } from './scenarios/paired.js';
+import { workflowSetUp } from './scenarios/preload.js';
 import { openLoop } from './scenarios/open-loop.js';
 import { rawSmtp } from './scenarios/raw-smtp.js';
 import { historyEvents, withServerCpu } from './scenarios/server-cost.js';
@@ -36,8 +37,8 @@ const quick = argv.includes('--quick');
 const outAt = argv.indexOf('--out');
 const outDir = outAt >= 0 && argv[outAt + 1] ? path.resolve(argv[outAt + 1]!) : path.join(ROOT, 'bench');
 const SIZES = quick
-  ? { l1: 300, warm: 50, rounds: 1, l2: 100, single: 100, seconds: 3, overloadSeconds: 2, sweeps: [100, 1000] as const, crash: 200, batches: 2 }
-  : { l1: 3000, warm: 500, rounds: 2, l2: 1000, single: 1000, seconds: 20, overloadSeconds: 5, sweeps: [1000, 10_000] as const, crash: 1000, batches: 10 };
+  ? { l1: 300, warm: 50, rounds: 1, l2: 100, single: 100, seconds: 3, overloadSeconds: 2, sweeps: [100, 1000] as const, crash: 200, batches: 2, setUp: { n: 50, rounds: 2 } }
+  : { l1: 3000, warm: 500, rounds: 2, l2: 1000, single: 1000, seconds: 20, overloadSeconds: 5, sweeps: [1000, 10_000] as const, crash: 1000, batches: 10, setUp: { n: 400, rounds: 10 } };
 
 async function main() {
   const work = mkdtempSync(path.join(os.tmpdir(), 'mailer-bench-'));
@@ -187,6 +188,11 @@ async function main() {
     const unbounded = await singlePath(api, SIZES.single, 'unbounded');
     log(`  single path with maxCachedWorkflows ${sdkCache} (the SDK's default here): ${unbounded.perSecond.toFixed(1)} emails/s`);
 
+    log(`Scenario 7, workflow set-up: the single path's history replayed ${SIZES.setUp.n} times per round, workflow modules shared against evaluated per workflow`);
+    await stopChild(procs.worker!);
+    const setUp = await workflowSetUp(SIZES.setUp.n, SIZES.setUp.rounds);
+    log(`  ${setUp.sharedMs.toFixed(2)} against ${setUp.perWorkflowMs.toFixed(2)} CPU ms per workflow; ratio by pair of rounds ${setUp.ratios.map((r) => r.toFixed(2)).join(', ')}`);
+
     const figures: Figure[] = [
       { name: 'L1 raw SMTP (pooled nodemailer to the sink)', value: l1, unit: 'emails/s' },
       { name: 'L2 Temporal floor (bare workflow, no-op activities)', value: l2, unit: 'workflows/s' },
@@ -222,6 +228,9 @@ async function main() {
       { name: 'API peak RSS, scenarios 1 to 5', value: peak.api!, unit: 'MB' },
       { name: `single-message path with maxCachedWorkflows ${sdkCache} (SDK default)`, value: unbounded.perSecond, unit: 'emails/s' },
       { name: 'bounded ÷ SDK-default cache, single path', value: single.perSecond / unbounded.perSecond, unit: '' },
+      { name: 'workflow set-up, modules shared: CPU per replayed single-path workflow', value: setUp.sharedMs, unit: 'ms' },
+      { name: 'workflow set-up, modules per workflow (SDK default): CPU per replayed workflow', value: setUp.perWorkflowMs, unit: 'ms' },
+      { name: 'modules shared ÷ per workflow, CPU per workflow (median of the pairs of rounds)', value: setUp.ratio, unit: '' },
     ];
     report(figures, { outDir, quick, sizes: SIZES, server: { kind: temporal.kind, description: temporal.description } });
   } finally {
