@@ -2,16 +2,16 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { QUIET_BUNDLER_LOGGER } from '../scripts/workflow-bundle.mjs';
 
 const [address, taskQueue] = process.argv.slice(2) as [string, string];
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const connection = await NativeConnection.connect({ address });
-const quiet = { log() {}, info() {}, warn() {}, error: console.error, debug() {}, trace() {} } as never;
 const workflowsPath = path.join(path.dirname(fileURLToPath(import.meta.url)), 'floor-workflows.ts');
 const worker = await Worker.create({
   connection,
   taskQueue,
-  workflowBundle: await bundleWorkflowCode({ workflowsPath, logger: quiet }),
+  workflowBundle: await bundleWorkflowCode({ workflowsPath, logger: QUIET_BUNDLER_LOGGER }),
   activities: { plan: async () => ({}), send: async () => ({}) },
 });
 process.once('SIGTERM', () => worker.shutdown());

@@ -8,6 +8,9 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 /** workflows/index.ts of this checkout. */
 export const WORKFLOWS_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'workflows', 'index.ts');
 
+/** A bundler logger that shows errors only (webpack's progress lines are noise in a test run). */
+export const QUIET_BUNDLER_LOGGER = { log() {}, info() {}, warn() {}, error: console.error, debug() {}, trace() {} };
+
 /**
  * The workflow modules are evaluated once, when the worker builds its reused V8 context, instead of
  * once for every workflow it starts (the SDK's `preloadModules`; `npm run bench` measures the saving).
@@ -16,8 +19,8 @@ export const WORKFLOWS_PATH = path.resolve(path.dirname(fileURLToPath(import.met
  * fails loudly; test/workflows/module-scope.test.ts rejects the rest (a module-level `let` or
  * collection).
  */
-export function workflowBundlerOptions(workflowsPath = WORKFLOWS_PATH) {
-  return { preloadModules: [workflowsPath] };
+export function workflowBundlerOptions() {
+  return { preloadModules: [WORKFLOWS_PATH] };
 }
 
 /** The bundle's code; `logger` is the bundler's (webpack's progress), the SDK's default when absent. */

@@ -7,7 +7,7 @@ import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ensureChromium, ensureMotoServer, ensureTemporal, ROOT } from '../scripts/tools.mjs';
-import { bundleWorkflows } from '../scripts/workflow-bundle.mjs';
+import { bundleWorkflows, QUIET_BUNDLER_LOGGER } from '../scripts/workflow-bundle.mjs';
 import { freePort, waitForPort } from '../src/dev/ports.js';
 import { startEmbeddedPostgres } from '../src/dev/postgres.js';
 import { startTemporalDevServer, stopChild } from '../src/dev/temporal-server.js';
@@ -67,7 +67,7 @@ async function main() {
     await waitForPort(motoPort, 60_000);
 
     const bundlePath = path.join(work, 'workflow-bundle.js');
-    writeFileSync(bundlePath, await bundleWorkflows({ log() {}, info() {}, warn() {}, error: console.error, debug() {}, trace() {} } as never));
+    writeFileSync(bundlePath, await bundleWorkflows(QUIET_BUNDLER_LOGGER));
 
     const env = {
       ...process.env,

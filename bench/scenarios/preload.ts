@@ -2,23 +2,22 @@
 // for all workflows (the service's bundle, scripts/workflow-bundle.mjs) against once per workflow (the
 // SDK's default). The recorded history of the single path's first attempt is replayed `n` times per
 // round through the SDK's replayer, in this process, with rounds alternating; the figures are this
-// process's median CPU per replayed workflow, and the median of the ratios of each pair of rounds. Replay runs the same workflow set-up and activations as a live
-// worker does, without the server and the activity.
+// process's median CPU per replayed workflow, and the median of the ratios of each pair of rounds.
+// Replay runs the same workflow set-up and activations as a live worker does, without the server and
+// the activity.
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
-import { bundleWorkflows, WORKFLOWS_PATH } from '../../scripts/workflow-bundle.mjs';
+import { bundleWorkflows, QUIET_BUNDLER_LOGGER, WORKFLOWS_PATH } from '../../scripts/workflow-bundle.mjs';
 import { HISTORIES_DIR, readHistoryFile, replayOptions } from '../../test/workflows/replay-files.js';
 import { percentile } from '../stats.js';
-
-const quiet = { log() {}, info() {}, warn() {}, error: console.error, debug() {}, trace() {} } as never;
 
 export async function workflowSetUp(n: number, rounds: number) {
   // The replayer needs the SDK's native runtime; the bench's own process has none until now.
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const h = readHistoryFile(path.join(HISTORIES_DIR, 'SendEmailWorkflow', 'first-attempt-sent.json'));
   const bundles: Record<'shared' | 'perWorkflow', WorkflowBundle> = {
-    shared: { code: await bundleWorkflows(quiet) },
-    perWorkflow: { code: (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet })).code },
+    shared: { code: await bundleWorkflows(QUIET_BUNDLER_LOGGER) },
+    perWorkflow: { code: (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: QUIET_BUNDLER_LOGGER })).code },
   };
   const replay = async (bundle: WorkflowBundle) => {
     const histories = Array.from({ length: n }, (_, i) => ({ workflowId: `${h.workflowId}-${i}`, history: h.history }));

@@ -6,9 +6,8 @@ import type { Config } from '../env.js';
 import { sendTaskQueue } from '../shared.js';
 import { pacedProviders } from './deps.js';
 import { connectionOptions } from '../temporal.js';
-import { workflowBundlerOptions } from '../../scripts/workflow-bundle.mjs';
+import { workflowBundlerOptions, WORKFLOWS_PATH } from '../../scripts/workflow-bundle.mjs';
 
-const WORKFLOWS_SOURCE = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
 // dist/src/worker/create.js -> dist/workflow-bundle.js, written by `npm run build`.
 const BUILT_BUNDLE = fileURLToPath(new URL('../../workflow-bundle.js', import.meta.url));
 
@@ -23,7 +22,7 @@ export function workflowSource(bundlePath?: string): Pick<WorkerOptions, 'workfl
     return { workflowBundle: { codePath: bundlePath } };
   }
   if (existsSync(BUILT_BUNDLE)) return { workflowBundle: { codePath: BUILT_BUNDLE } };
-  return { workflowsPath: WORKFLOWS_SOURCE, bundlerOptions: workflowBundlerOptions(WORKFLOWS_SOURCE) };
+  return { workflowsPath: WORKFLOWS_PATH, bundlerOptions: workflowBundlerOptions() };
 }
 
 export async function connectWorker(config: Config): Promise<NativeConnection> {

@@ -6,7 +6,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ensureTemporal, ROOT } from '../../scripts/tools.mjs';
-import { bundleWorkflows } from '../../scripts/workflow-bundle.mjs';
+import { bundleWorkflows, QUIET_BUNDLER_LOGGER } from '../../scripts/workflow-bundle.mjs';
 import { freePort, freeStablePorts } from '../../src/dev/ports.js';
 import { startEmbeddedPostgres } from '../../src/dev/postgres.js';
 import { MailCatcher } from '../../src/mailcatcher/catcher.js';
@@ -97,7 +97,7 @@ async function main() {
   chmodSync(work, 0o755);
   const temporalBin = ensureTemporal({ cliPath: process.env.TEMPORAL_CLI_PATH, pathVar: process.env.PATH });
   const bundle = path.join(work, 'bundle.js');
-  writeFileSync(bundle, await bundleWorkflows({ log() {}, info() {}, warn() {}, error: console.error, debug() {}, trace() {} } as never));
+  writeFileSync(bundle, await bundleWorkflows(QUIET_BUNDLER_LOGGER));
   const cluster = kind === 'cluster' ? await startTestCluster({ dir: path.join(work, 'cluster') }) : undefined;
   if (cluster) console.log(`[faults] on a Temporal cluster (PostgreSQL) at ${cluster.address}`);
   const sink = new MailCatcher({ port: await freePort() });

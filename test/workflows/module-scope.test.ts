@@ -8,9 +8,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import vm from 'node:vm';
 import ts from 'typescript';
-import { bundleWorkflows, WORKFLOWS_PATH } from '../../scripts/workflow-bundle.mjs';
-
-const quiet = { log() {}, info() {}, warn() {}, error: console.error, debug() {}, trace() {} } as never;
+import { bundleWorkflows, QUIET_BUNDLER_LOGGER, WORKFLOWS_PATH } from '../../scripts/workflow-bundle.mjs';
 
 /** The repository's modules that workflows/index.ts loads at run time (type-only imports excluded). */
 function workflowModules(entry: string): string[] {
@@ -59,7 +57,7 @@ function moduleScopeState(file: string, text: string): string[] {
 
 describe('workflow modules are shared by every workflow of a worker', () => {
   test('the bundle evaluates workflows/ before any workflow runs, and a workflow then loads nothing of its own', async () => {
-    const code = await bundleWorkflows(quiet);
+    const code = await bundleWorkflows(QUIET_BUNDLER_LOGGER);
     const loaded: string[] = [];
     const modules = new Map<string, unknown>();
     const context = vm.createContext({ console, TextEncoder, TextDecoder, setTimeout, clearTimeout, queueMicrotask });
