@@ -11,3 +11,33 @@ export async function rawSmtp(port: number, n: number, prefix: string): Promise<
   transport.close();
   return n / ((end - t0) / 1000);
 }
+
+/** Emails and the seconds they took, summed over rounds; a rate is emails over seconds. */
+export interface Tally {
+  emails: number;
+  seconds: number;
+}
+
+const add = (t: Tally, emails: number, perSecond: number) => ({ emails: t.emails + emails, seconds: t.seconds + emails / perSecond });
+
+/**
+ * A scenario against L1 in alternating rounds (L1 first in each), as L2 and the single path are paired:
+ * L1 takes seconds, and a lone measurement of it at the start of the run is a sample of the machine's speed
+ * at that moment only. Each side's rate is its emails over the summed time of its rounds.
+ */
+export async function againstL1(port: number, rounds: number, l1Each: number, prefix: string, scenario: (round: number) => Promise<{ emails: number; perSecond: number }>) {
+  let l1: Tally = { emails: 0, seconds: 0 };
+  let side: Tally = { emails: 0, seconds: 0 };
+  const pairs: { l1: number; scenario: number }[] = [];
+  // The bench process's L1 code sits unused through the scenarios before; its first round after such a
+  // gap ran 13 to 32 % slower than the second in each of four pairs (two full runs), so a short L1 comes first.
+  await rawSmtp(port, Math.min(l1Each, 1000), `${prefix}-l1-warm`);
+  for (let r = 0; r < rounds; r++) {
+    const l1Rate = await rawSmtp(port, l1Each, `${prefix}-l1-${r}`);
+    const s = await scenario(r);
+    l1 = add(l1, l1Each, l1Rate);
+    side = add(side, s.emails, s.perSecond);
+    pairs.push({ l1: l1Rate, scenario: s.perSecond });
+  }
+  return { l1, scenario: side, pairs, ratio: side.emails / side.seconds / (l1.emails / l1.seconds) };
+}
