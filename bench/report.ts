@@ -105,10 +105,9 @@ ${table}
   ${POOL} connections, all queued at once, until the sink has them all. It runs in ${SIZES.rounds} rounds before each round of the
   batch path, and in ${SIZES.rounds} rounds of ${SIZES.sweeps[1]} emails before each round of the sweep of ${SIZES.sweeps[1]}; each ratio to L1 is
   taken against the L1 rounds paired with it (each side's emails over the summed time of its rounds), as L2 is
-  paired with scenario 1, after an L1 warm-up of its own (up to 1000 emails). An L1 run takes seconds, and a
-  lone one samples the machine's speed at one moment:
-  three runs of 2026-12-02 measured it once each, at 808, 1,106 and 1,019 emails/s. The L1 figure is all its
-  rounds together.
+  paired with scenario 1. Each set of rounds starts with an L1 warm-up of up to 1000 emails. An L1 run takes
+  seconds, and a lone one samples the machine's speed at one moment: three runs of 2026-12-02 measured it once
+  each, at 808, 1,106 and 1,019 emails/s. The L1 figure is all its rounds together.
 - **L2 Temporal floor:** ${SIZES.l2} runs of \`bench/floor-workflows.ts\`: the activities \`SendEmailWorkflow\`
   runs with enhancement off (a local activity, then an activity), doing nothing, on a worker with the SDK's
   defaults in its own process; ${STARTS_IN_FLIGHT} starts in flight, until every run completes.

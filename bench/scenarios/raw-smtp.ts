@@ -1,6 +1,6 @@
 // L1: pooled nodemailer straight to the sink, as many in flight as the pool takes.
 import nodemailer from 'nodemailer';
-import { delivered, DOMAIN, POOL, sample } from '../context.js';
+import { delivered, DOMAIN, log, POOL, sample } from '../context.js';
 
 export async function rawSmtp(port: number, n: number, prefix: string): Promise<number> {
   const transport = nodemailer.createTransport({ host: '127.0.0.1', port, pool: true, maxConnections: POOL, secure: false, ignoreTLS: true });
@@ -23,21 +23,22 @@ const add = (t: Tally, emails: number, perSecond: number) => ({ emails: t.emails
 /**
  * A scenario against L1 in alternating rounds (L1 first in each), as L2 and the single path are paired:
  * L1 takes seconds, and a lone measurement of it at the start of the run is a sample of the machine's speed
- * at that moment only. Each side's rate is its emails over the summed time of its rounds.
+ * at that moment only. Each side's rate is its emails over the summed time of its rounds; each round is logged.
  */
-export async function againstL1(port: number, rounds: number, l1Each: number, prefix: string, scenario: (round: number) => Promise<{ emails: number; perSecond: number }>) {
+export async function againstL1(port: number, rounds: number, l1Each: number, label: string, scenario: (round: number) => Promise<{ emails: number; perSecond: number }>) {
   let l1: Tally = { emails: 0, seconds: 0 };
   let side: Tally = { emails: 0, seconds: 0 };
-  const pairs: { l1: number; scenario: number }[] = [];
   // The bench process's L1 code sits unused through the scenarios before; its first round after such a
   // gap ran 13 to 32 % slower than the second in each of four pairs (two full runs), so a short L1 comes first.
+  const prefix = label.replace(/\W+/g, '-');
   await rawSmtp(port, Math.min(l1Each, 1000), `${prefix}-l1-warm`);
   for (let r = 0; r < rounds; r++) {
     const l1Rate = await rawSmtp(port, l1Each, `${prefix}-l1-${r}`);
     const s = await scenario(r);
     l1 = add(l1, l1Each, l1Rate);
     side = add(side, s.emails, s.perSecond);
-    pairs.push({ l1: l1Rate, scenario: s.perSecond });
+    log(`  round ${r + 1}: L1 ${l1Rate.toFixed(0)} emails/s, ${label} ${s.perSecond.toFixed(0)} emails/s (${(s.perSecond / l1Rate).toFixed(2)})`);
   }
-  return { l1, scenario: side, pairs, ratio: side.emails / side.seconds / (l1.emails / l1.seconds) };
+  const perSecond = side.emails / side.seconds;
+  return { l1, seconds: side.seconds, emails: side.emails, perSecond, ratio: perSecond / (l1.emails / l1.seconds) };
 }
