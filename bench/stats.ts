@@ -19,13 +19,27 @@ export function met(f: Figure): boolean | undefined {
   return f.target.op === '>=' ? f.value >= f.target.value : f.value <= f.target.value;
 }
 
-export const fmt = (v: number) => (Number.isFinite(v) ? (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2)) : String(v));
+/** Decimals by size: 1234, 12.3, 1.23. */
+const decimals = (v: number) => (Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2);
+export const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(decimals(v)) : String(v));
+
+/**
+ * A figure's value as the report shows it: `fmt`, with more decimals where the rounded value would sit on
+ * the other side of its target (0.695 shown as 0.70 beside "≥ 0.7 missed").
+ */
+export function shown(f: Figure): string {
+  const ok = met(f);
+  let text = fmt(f.value);
+  if (ok === undefined || !Number.isFinite(f.value)) return text;
+  for (let digits = decimals(f.value) + 1; met({ ...f, value: Number(text) }) !== ok && digits <= 6; digits++) text = f.value.toFixed(digits);
+  return text;
+}
 
 export function markdownTable(figures: Figure[]): string {
   const rows = figures.map((f) => {
     const ok = met(f);
     const target = f.target ? `${f.target.op === '>=' ? '≥' : '≤'} ${f.target.value}` : '';
-    return `| ${f.name} | ${fmt(f.value)} ${f.unit} | ${target} | ${ok === undefined ? '' : ok ? 'met' : 'missed'} |`;
+    return `| ${f.name} | ${shown(f)} ${f.unit} | ${target} | ${ok === undefined ? '' : ok ? 'met' : 'missed'} |`;
   });
   return ['| figure | value | target | |', '|---|---|---|---|', ...rows].join('\n');
 }
@@ -36,7 +50,7 @@ export function sideBySide(columns: { title: string; figures: Figure[] }[]): str
   const cell = (f: Figure | undefined) => {
     if (!f) return '';
     const ok = met(f);
-    return `${fmt(f.value)} ${f.unit}${ok === undefined ? '' : ok ? ' (met)' : ' (missed)'}`.trim();
+    return `${shown(f)} ${f.unit}${ok === undefined ? '' : ok ? ' (met)' : ' (missed)'}`.trim();
   };
   const rows = names.map((name) => `| ${name} | ${columns.map((c) => cell(c.figures.find((f) => f.name === name))).join(' | ')} |`);
   return [`| figure | ${columns.map((c) => c.title).join(' | ')} |`, `|---|${columns.map(() => '---|').join('')}`, ...rows].join('\n');

@@ -1,0 +1,24 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { markdownTable, shown, sideBySide, type Figure } from '../../bench/stats.js';
+
+const ratio = (value: number): Figure => ({ name: 'batch path ÷ L1', value, unit: '', target: { op: '>=', value: 0.7 } });
+
+describe('bench report: a value never reads as the other side of its target', () => {
+  it('keeps the usual decimals where rounding agrees with the verdict', () => {
+    assert.equal(shown(ratio(0.7812)), '0.78');
+    assert.equal(shown({ name: 'rate', value: 1053.4, unit: 'emails/s' }), '1053');
+    assert.equal(shown({ name: 'p99', value: 29.71, unit: 'ms', target: { op: '<=', value: 50 } }), '29.7');
+  });
+
+  it('adds decimals where the rounded value would meet a target the figure missed, or miss one it met', () => {
+    assert.equal(shown(ratio(0.6951)), '0.695');
+    assert.equal(shown({ name: 'RSS', value: 400.4, unit: 'MB', target: { op: '<=', value: 400 } }), '400.4');
+    assert.equal(shown({ name: 'sweep', value: 0.79998, unit: '', target: { op: '>=', value: 0.8 } }), '0.79998');
+  });
+
+  it('uses the same value in the table and in the side-by-side columns', () => {
+    assert.match(markdownTable([ratio(0.6951)]), /\| batch path ÷ L1 \| 0\.695 {2}\| ≥ 0\.7 \| missed \|/);
+    assert.match(sideBySide([{ title: 'dev', figures: [ratio(0.6951)] }]), /0\.695 +\(missed\)/);
+  });
+});
