@@ -88,7 +88,20 @@ export interface SendEmailInput {
   sendAt?: string;
   /** Pre-rendered HTML (reminders); skips enhancement. */
   html?: string;
+  /**
+   * `patched()` ids that every worker able to run this email already has, as its starter vouches (the
+   * API sets {@link KNOWN_PATCHES}): the workflow takes those branches without recording a patch marker.
+   */
+  knownPatches?: string[];
 }
+
+/** patched() id of the single path's first attempt as a local activity (issue 12). */
+export const FIRST_ATTEMPT_PATCH = 'send-first-attempt-local';
+/**
+ * What the API vouches for in each email it starts. Every worker of a release that has the patch takes
+ * the branch either way; one from before it must not run these emails (README, "Changing workflow code").
+ */
+export const KNOWN_PATCHES: readonly string[] = [FIRST_ATTEMPT_PATCH];
 
 export interface DeliveryAttempt {
   provider: ProviderName;

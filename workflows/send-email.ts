@@ -1,19 +1,18 @@
 import { ActivityFailure, ApplicationFailure, condition, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { messageIdFor, recipientDomain, type DeliveryPlan, type EmailStatus, type SendEmailInput } from '../src/shared.js';
+import { FIRST_ATTEMPT_PATCH, messageIdFor, recipientDomain, type DeliveryPlan, type EmailStatus, type SendEmailInput } from '../src/shared.js';
 import { deliver, type PriorAttempt } from './deliver.js';
 import { cancelSignal, cancelUpdate, statusQuery } from './definitions.js';
 import { attemptsOf, rootFailure } from './failures.js';
 import { tag, taggedAtStart } from './search.js';
 import { announce, SUPPRESSION_PATCH } from './announce.js';
+import { vouchedOrPatched } from './patches.js';
 
 const { planDelivery } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds' });
 // One try, no local retries: a failure goes to the regular activity, whose retries the server keeps.
 // A worker that dies mid-send is noticed at the workflow task timeout (10 s, like the heartbeat's),
 // and the retried task finds the send in the ledger if the provider had accepted it.
 const { firstSendAttempt } = proxyLocalActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 1 } });
-/** patched() id of the single path's first attempt as a local activity (issue 12). */
-export const FIRST_ATTEMPT_PATCH = 'send-first-attempt-local';
 /** Until the send begins. A function, not a module-level Set: workflows share their modules. */
 const cancellable = (state: EmailStatus['state']) => state === 'queued' || state === 'scheduled' || state === 'enhancing';
 
@@ -50,7 +49,7 @@ export async function SendEmailWorkflow(input: SendEmailInput): Promise<EmailSta
   );
 
   // An email due now with nothing to enhance: the first attempt runs in the first workflow task.
-  if (!input.sendAt && !(input.enhance && !input.html) && patched(FIRST_ATTEMPT_PATCH)) {
+  if (!input.sendAt && !(input.enhance && !input.html) && vouchedOrPatched(FIRST_ATTEMPT_PATCH, input.knownPatches)) {
     // A cancel that came before any worker ran is a job of this same activation, handled after this
     // function's first step: yield once (no command) so that it is seen before anything is sent; a
     // cancelled email takes the regular path, which records and announces the cancellation.

@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { defineSearchAttributeKey, SearchAttributeType, TypedSearchAttributes } from '@temporalio/common';
 import { EnhanceError } from '../../src/enhance/types.js';
 import { MailError } from '../../src/mail/types.js';
-import { messageWorkflowId, type DeliveryPlan, type SendEmailInput } from '../../src/shared.js';
-import { FakeEnhancer } from '../../test/workflows/fakes.js';
+import { KNOWN_PATCHES, messageWorkflowId, type DeliveryPlan, type SendEmailInput } from '../../src/shared.js';
+import { FakeEnhancer, MemoryLedger } from '../../test/workflows/fakes.js';
 import { until, type Recorder, type Scenario } from './recorder.js';
 import { world, type World } from './world.js';
 
@@ -18,6 +18,8 @@ interface EmailPath {
   input?: Partial<SendEmailInput> | (() => Partial<SendEmailInput>);
   /** Start attributes as the API sets them (with `plan.searchAttributes`). */
   tagged?: boolean;
+  /** A send ledger, as a worker with DATABASE_URL has: the first attempt is then made in the first workflow task. */
+  ledger?: boolean;
   arrange?(w: World): void;
   /** Acts on the running email (cancel it, …) before it is awaited. */
   act?(r: Recorder, workflowId: string): Promise<void>;
@@ -30,7 +32,7 @@ function email(name: string, path: EmailPath): Scenario {
       const taskQueue = r.taskQueue(name);
       // A paced provider's queue is the worker's own here: pacing itself is not what is recorded.
       const plan = path.plan?.sendTaskQueues ? { ...path.plan, sendTaskQueues: { smtp: taskQueue } } : path.plan;
-      const w = world(plan, path.enhancer);
+      const w = world(plan, path.enhancer, path.ledger ? { ledger: new MemoryLedger() } : {});
       path.arrange?.(w);
       const workflowId = messageWorkflowId(randomUUID());
       const args = input(typeof path.input === 'function' ? path.input() : path.input);
@@ -56,6 +58,7 @@ async function waitingOnTimer(r: Recorder, workflowId: string): Promise<void> {
   await until(async () => (await r.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [], (ev) => ev.some((e) => e.timerStartedEventAttributes), 'the send_at timer');
 }
 
+const vouched: Partial<SendEmailInput> = { knownPatches: [...KNOWN_PATCHES] };
 const sendIn = (ms: number) => () => ({ sendAt: new Date(Date.now() + ms).toISOString() });
 
 export const emailScenarios: Scenario[] = [
@@ -108,21 +111,30 @@ export const emailScenarios: Scenario[] = [
   email('paced-provider', { plan: { sendTaskQueues: { smtp: 'the worker queue' } } }),
   // Issue 12: an email due now makes its first attempt as a local activity (under patched()); the
   // paths above recorded again on that code, beside the old ones (which stand for waiting emails).
-  email('first-attempt-sent', {}),
-  email('first-attempt-sent-tagged', { plan: { searchAttributes: true }, tagged: true }),
-  email('first-attempt-untagged-start', { plan: { searchAttributes: true } }),
-  email('first-attempt-html-given', { input: { html: '<p>Ready-made</p>', enhance: true } }),
-  email('first-attempt-retried-then-sent', { arrange: (w) => (w.smtp.fail = (_, n) => (n === 0 ? transient() : undefined)) }),
-  email('first-attempt-permanent-fallback-sent', { plan: { fallback: 'ses' }, arrange: (w) => (w.smtp.fail = permanent) }),
-  email('first-attempt-exhausted-fallback-sent', { plan: { fallback: 'ses' }, arrange: (w) => (w.smtp.fail = transient) }),
-  email('first-attempt-failed-for-good', { arrange: (w) => (w.smtp.fail = permanent) }),
-  email('first-attempt-retries-exhausted-failed', { arrange: (w) => (w.smtp.fail = transient) }),
+  email('first-attempt-sent', { ledger: true }),
+  email('first-attempt-sent-tagged', { ledger: true, plan: { searchAttributes: true }, tagged: true }),
+  email('first-attempt-untagged-start', { ledger: true, plan: { searchAttributes: true } }),
+  email('first-attempt-html-given', { ledger: true, input: { html: '<p>Ready-made</p>', enhance: true } }),
+  email('first-attempt-retried-then-sent', { ledger: true, arrange: (w) => (w.smtp.fail = (_, n) => (n === 0 ? transient() : undefined)) }),
+  email('first-attempt-permanent-fallback-sent', { ledger: true, plan: { fallback: 'ses' }, arrange: (w) => (w.smtp.fail = permanent) }),
+  email('first-attempt-exhausted-fallback-sent', { ledger: true, plan: { fallback: 'ses' }, arrange: (w) => (w.smtp.fail = transient) }),
+  email('first-attempt-failed-for-good', { ledger: true, arrange: (w) => (w.smtp.fail = permanent) }),
+  email('first-attempt-retries-exhausted-failed', { ledger: true, arrange: (w) => (w.smtp.fail = transient) }),
   email('first-attempt-both-failed', {
+    ledger: true,
     plan: { fallback: 'ses' },
     arrange: (w) => {
       w.smtp.fail = permanent;
       w.ses.fail = permanent;
     },
   }),
-  email('first-attempt-paced', { plan: { sendTaskQueues: { smtp: 'the worker queue' } } }),
+  email('first-attempt-paced', { ledger: true, plan: { sendTaskQueues: { smtp: 'the worker queue' } } }),
+  // The same first attempts as the API starts them since it vouches for the patch (`knownPatches`):
+  // no patch marker and no TemporalChangeVersion upsert.
+  email('first-attempt-vouched-sent', { ledger: true, input: vouched }),
+  email('first-attempt-vouched-sent-tagged', { ledger: true, input: vouched, plan: { searchAttributes: true }, tagged: true }),
+  email('first-attempt-vouched-retried-then-sent', { ledger: true, input: vouched, arrange: (w) => (w.smtp.fail = (_, n) => (n === 0 ? transient() : undefined)) }),
+  email('first-attempt-vouched-permanent-fallback-sent', { ledger: true, input: vouched, plan: { fallback: 'ses' }, arrange: (w) => (w.smtp.fail = permanent) }),
+  email('first-attempt-vouched-failed-for-good', { ledger: true, input: vouched, arrange: (w) => (w.smtp.fail = permanent) }),
+  email('first-attempt-vouched-paced', { ledger: true, input: vouched, plan: { sendTaskQueues: { smtp: 'the worker queue' } } }),
 ];

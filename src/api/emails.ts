@@ -9,7 +9,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import { cancelSignal, cancelUpdate, statusQuery } from '../../workflows/definitions.js';
-import { messageWorkflowId, type EmailStatus, type SendEmailInput } from '../shared.js';
+import { KNOWN_PATCHES, messageWorkflowId, type EmailStatus, type SendEmailInput } from '../shared.js';
 import { ApiError, idempotencyConflict, isTemporalUnavailable } from './errors.js';
 import { startTags } from './start-tags.js';
 
@@ -131,7 +131,7 @@ export function createEmailGateway(client: Client, taskQueue: string, timeoutMs:
           client.workflow.start('SendEmailWorkflow', {
             workflowId,
             taskQueue,
-            args: [input],
+            args: [{ ...input, knownPatches: [...KNOWN_PATCHES] }],
             // Same key, same workflow: refused even after the first one completed.
             workflowIdReusePolicy: 'REJECT_DUPLICATE',
             workflowIdConflictPolicy: 'FAIL',

@@ -38,6 +38,11 @@ describe('the first send attempt: a local activity with the send ledger, the reg
   test('with DATABASE_URL: no activity task, and the send is in the ledger', async () => {
     const { events, messageId } = await sendOne({ DATABASE_URL: infra.databaseUrl });
     assert.deepEqual(activities(events), []);
+    // The API vouched for the patch (knownPatches): the only marker is the local activity's.
+    assert.deepEqual(
+      events.filter((e) => e.markerRecordedEventAttributes).map((e) => e.markerRecordedEventAttributes!.markerName),
+      ['core_local_activity'],
+    );
     const sql = createSql(infra.databaseUrl, { max: 1 });
     try {
       const rows = await sql`SELECT provider FROM send_ledger WHERE message_id = ${messageId}`;

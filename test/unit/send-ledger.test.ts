@@ -2,28 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities/index.js';
-import type { LedgerEntry, SendLedger } from '../../src/db/ledger.js';
-import { FakeMailer } from '../workflows/fakes.js';
+import { FakeMailer, MemoryLedger } from '../workflows/fakes.js';
 import { DOMAIN, fakeDeps } from '../workflows/harness.js';
-
-/** The ledger's contract in memory: the first record of a Message-ID wins. */
-class MemoryLedger implements SendLedger {
-  readonly rows = new Map<string, LedgerEntry>();
-  lookups = 0;
-  async find(messageId: string) {
-    this.lookups++;
-    return this.rows.get(messageId);
-  }
-  async findMany(ids: string[]) {
-    return new Map(ids.flatMap((id) => (this.rows.has(id) ? [[id, this.rows.get(id)!] as const] : [])));
-  }
-  async record(e: LedgerEntry) {
-    if (!this.rows.has(e.messageId)) this.rows.set(e.messageId, e);
-  }
-  async prune() {
-    return 0;
-  }
-}
 
 describe('the send ledger in the send activities (mock activity context)', () => {
   const email = { workflowId: 'message-ledger-1', to: 'to@example.com', subject: 'Hi', text: 'Body' };

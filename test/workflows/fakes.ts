@@ -1,4 +1,5 @@
 // Test doubles for the outside world (Mailer, Enhancer, TaskStore), for workflow tests.
+import type { LedgerEntry, SendLedger } from '../../src/db/ledger.js';
 import type { DueTaskPage, DueTaskQuery, ReminderKey, TaskCursor, TaskStore } from '../../src/db/tasks.js';
 import type { EnhanceRequest, Enhancer } from '../../src/enhance/types.js';
 import type { Mailer, OutgoingEmail, SendReceipt } from '../../src/mail/types.js';
@@ -130,4 +131,23 @@ export function dueTask(dueAt: Date, over: Partial<DueTask> = {}): DueTask {
     ownerName: 'Ada',
     ...over,
   };
+}
+
+/** The ledger's contract in memory: the first record of a Message-ID wins. */
+export class MemoryLedger implements SendLedger {
+  readonly rows = new Map<string, LedgerEntry>();
+  lookups = 0;
+  async find(messageId: string) {
+    this.lookups++;
+    return this.rows.get(messageId);
+  }
+  async findMany(ids: string[]) {
+    return new Map(ids.flatMap((id) => (this.rows.has(id) ? [[id, this.rows.get(id)!] as const] : [])));
+  }
+  async record(e: LedgerEntry) {
+    if (!this.rows.has(e.messageId)) this.rows.set(e.messageId, e);
+  }
+  async prune() {
+    return 0;
+  }
 }

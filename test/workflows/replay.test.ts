@@ -7,6 +7,8 @@ import { describe, test } from 'node:test';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { workflowBundlerOptions, WORKFLOWS_PATH } from '../../scripts/workflow-bundle.mjs';
 import * as workflows from '../../workflows/index.js';
+import proto from '@temporalio/proto';
+import { FIRST_ATTEMPT_PATCH, KNOWN_PATCHES, type SendEmailInput } from '../../src/shared.js';
 import { infra } from '../support/env.js';
 import { eventTypes, readHistories, replayOptions, startedType, type HistoryFile } from './replay-files.js';
 
@@ -20,6 +22,26 @@ const all =
   (h: History) =>
     checks.every((c) => c(h));
 const started = (h: History) => h.events?.[0]?.workflowExecutionStartedEventAttributes;
+/** The patch ids of the history's patch markers, in order. */
+const patchMarkers = (h: History) =>
+  (h.events ?? []).flatMap((e) => {
+    const m = e.markerRecordedEventAttributes;
+    const data = m?.markerName === 'core_patch' ? m.details?.['patch-data']?.payloads?.[0]?.data : undefined;
+    return data ? [(JSON.parse(Buffer.from(data).toString('utf8')) as { id: string }).id] : [];
+  });
+const noPatchMarker = (h: History) => patchMarkers(h).length === 0 && !(h.events ?? []).some((e) => e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.TemporalChangeVersion);
+
+/**
+ * `h` as a worker of the release before `knownPatches` records it for an email the API vouched for:
+ * that worker ignored the field, so the history is the same but for the input.
+ */
+function vouchedInput(h: HistoryFile, patches: string[]): HistoryFile {
+  const history = proto.temporal.api.history.v1.History.decode(proto.temporal.api.history.v1.History.encode(h.history).finish());
+  const payload = history.events[0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
+  const input = JSON.parse(Buffer.from(payload.data!).toString('utf8')) as SendEmailInput;
+  payload.data = Buffer.from(JSON.stringify({ ...input, knownPatches: patches }), 'utf8');
+  return { ...h, name: `${h.name} (input vouching for ${patches.join(', ')})`, history };
+}
 
 /** The paths a deploy must not break, and what shows in each history that it took that path. */
 const REQUIRED: Record<string, (h: History) => boolean> = {
@@ -54,6 +76,8 @@ const REQUIRED: Record<string, (h: History) => boolean> = {
   'OwnerDigestWorkflow/sent-announced': has('START_CHILD_WORKFLOW_EXECUTION_INITIATED'),
   'SendEmailWorkflow/first-attempt-sent': all(has('MARKER_RECORDED'), (h) => !eventTypes(h).includes('ACTIVITY_TASK_SCHEDULED'), endsWith('WORKFLOW_EXECUTION_COMPLETED')),
   'SendEmailWorkflow/first-attempt-retried-then-sent': all(has('MARKER_RECORDED'), has('ACTIVITY_TASK_COMPLETED'), endsWith('WORKFLOW_EXECUTION_COMPLETED')),
+  'SendEmailWorkflow/first-attempt-vouched-sent': all(noPatchMarker, has('MARKER_RECORDED'), (h) => !eventTypes(h).includes('ACTIVITY_TASK_SCHEDULED'), endsWith('WORKFLOW_EXECUTION_COMPLETED')),
+  'SendEmailWorkflow/first-attempt-vouched-retried-then-sent': all(noPatchMarker, has('MARKER_RECORDED'), has('ACTIVITY_TASK_COMPLETED'), endsWith('WORKFLOW_EXECUTION_COMPLETED')),
   'BatchSendWorkflow/all-sent': all(has('ACTIVITY_TASK_COMPLETED'), endsWith('WORKFLOW_EXECUTION_COMPLETED')),
   'BatchSendWorkflow/one-handed-off': all(has('START_CHILD_WORKFLOW_EXECUTION_INITIATED'), endsWith('WORKFLOW_EXECUTION_COMPLETED')),
 };
@@ -95,7 +119,14 @@ describe('recorded workflow histories replay against today\'s workflow code', ()
     }
   });
 
-  for (const h of histories) {
+  // Emails the API started vouching for the first-attempt patch, run by a worker that took it through
+  // patched() (and so recorded its marker): today's code must match that marker too.
+  const vouched = histories.filter((h) => patchMarkers(h.history).includes(FIRST_ATTEMPT_PATCH)).map((h) => vouchedInput(h, [...KNOWN_PATCHES]));
+  test('histories with the first-attempt patch marker are replayed again with a vouching input', () => {
+    assert.ok(vouched.length >= 10, `${vouched.length} histories carry the ${FIRST_ATTEMPT_PATCH} marker`);
+  });
+
+  for (const h of [...histories, ...vouched]) {
     test(`replays ${h.name}`, async () => {
       // Throws DeterminismViolationError when today's code issues other commands than the history recorded.
       await Worker.runReplayHistory(replayOptions(h, todaysCode()), h.history, h.workflowId);
