@@ -35,11 +35,14 @@ export function shown(f: Figure): string {
   return text;
 }
 
+/** The value and its unit, if it has one. */
+const withUnit = (f: Figure) => (f.unit ? `${shown(f)} ${f.unit}` : shown(f));
+
 export function markdownTable(figures: Figure[]): string {
   const rows = figures.map((f) => {
     const ok = met(f);
     const target = f.target ? `${f.target.op === '>=' ? '≥' : '≤'} ${f.target.value}` : '';
-    return `| ${f.name} | ${shown(f)} ${f.unit} | ${target} | ${ok === undefined ? '' : ok ? 'met' : 'missed'} |`;
+    return `| ${f.name} | ${withUnit(f)} | ${target} | ${ok === undefined ? '' : ok ? 'met' : 'missed'} |`;
   });
   return ['| figure | value | target | |', '|---|---|---|---|', ...rows].join('\n');
 }
@@ -50,7 +53,7 @@ export function sideBySide(columns: { title: string; figures: Figure[] }[]): str
   const cell = (f: Figure | undefined) => {
     if (!f) return '';
     const ok = met(f);
-    return `${shown(f)} ${f.unit}${ok === undefined ? '' : ok ? ' (met)' : ' (missed)'}`.trim();
+    return `${withUnit(f)}${ok === undefined ? '' : ok ? ' (met)' : ' (missed)'}`;
   };
   const rows = names.map((name) => `| ${name} | ${columns.map((c) => cell(c.figures.find((f) => f.name === name))).join(' | ')} |`);
   return [`| figure | ${columns.map((c) => c.title).join(' | ')} |`, `|---|${columns.map(() => '---|').join('')}`, ...rows].join('\n');

@@ -18,7 +18,13 @@ describe('bench report: a value never reads as the other side of its target', ()
   });
 
   it('uses the same value in the table and in the side-by-side columns', () => {
-    assert.match(markdownTable([ratio(0.6951)]), /\| batch path ÷ L1 \| 0\.695 {2}\| ≥ 0\.7 \| missed \|/);
-    assert.match(sideBySide([{ title: 'dev', figures: [ratio(0.6951)] }]), /0\.695 +\(missed\)/);
+    assert.match(markdownTable([ratio(0.6951)]), /\| batch path ÷ L1 \| 0\.695 \| ≥ 0\.7 \| missed \|/);
+    assert.match(sideBySide([{ title: 'dev', figures: [ratio(0.6951)] }]), /\| 0\.695 \(missed\) \|/);
+  });
+
+  it('puts one space between a value and its unit, and none after a value without one', () => {
+    const rate: Figure = { name: 'rate', value: 1053.4, unit: 'emails/s' };
+    assert.match(markdownTable([rate, ratio(0.78)]), /\| rate \| 1053 emails\/s \| {2}\|[^]*\| 0\.78 \| ≥ 0\.7 \| met \|/);
+    assert.doesNotMatch(sideBySide([{ title: 'dev', figures: [rate, ratio(0.78)] }]), / {2}/);
   });
 });
