@@ -5,6 +5,16 @@ import { recipientAllowed } from './security.js';
 import { recipientOf } from '../mail/address.js';
 import type { Utf8Check, Utf8Support } from '../mail/utf8-support.js';
 
+/**
+ * A query parameter that may be given at most once: `?limit=10&limit=500` is a 400 naming it, never
+ * read as whichever copy a framework happens to pick.
+ */
+export function queryOnce(url: string, name: string): string | undefined {
+  const values = new URL(url).searchParams.getAll(name);
+  if (values.length > 1) throw invalid([{ field: name, reason: `is given ${values.length} times; give it once` }]);
+  return values[0];
+}
+
 export async function readJson(req: Request): Promise<unknown> {
   const type = req.headers.get('content-type') ?? '';
   if (!/^application\/([^;\s]+\+)?json\s*(;|$)/i.test(type)) {

@@ -118,6 +118,11 @@ describe('delivery routes: bad input is a 400, and a mirror refused by an unreac
     const cases: [string, Response | Promise<Response>, string][] = [
       ['NUL in the cursor', up.request('/suppressions?cursor=%00'), 'cursor'],
       ['NUL in the recipient', up.request('/events?recipient=a%00@b.c'), 'recipient'],
+      // Given twice, a parameter is refused rather than read as one of its copies.
+      ['the limit twice', up.request('/suppressions?limit=10&limit=500'), 'limit'],
+      ['the reason twice', up.request('/suppressions?reason=bounce&reason=manual'), 'reason'],
+      ['the cursor twice', up.request('/suppressions?cursor=a&cursor=b'), 'cursor'],
+      ['the recipient twice', up.request('/events?recipient=a@b.c&recipient=d@e.f'), 'recipient'],
       ['NUL in the detail', up.request(`/suppressions/x-${tag}@example.com`, json({ detail: 'x\u0000y' })), 'detail'],
       ['a misspelt field', up.request(`/suppressions/x-${tag}@example.com`, json({ reasn: 'bounce' })), 'reasn'],
       ['a null reason', up.request(`/suppressions/x-${tag}@example.com`, json({ reason: null })), 'reason'],

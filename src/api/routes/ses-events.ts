@@ -9,6 +9,7 @@ import { SnsRefused, type SnsMessage, type SnsVerifier } from '../../events/sns-
 import type { WebhookEvent, WebhookEventType } from '../../webhooks/types.js';
 import { mirrorSuppressionOf, type EventEffects } from '../effects.js';
 import { ApiError, invalid } from '../errors.js';
+import { queryOnce } from '../requests.js';
 
 export interface SesEventsDeps {
   verify: SnsVerifier;
@@ -57,7 +58,7 @@ export function sesEventRoutes(deps: SesEventsDeps) {
   return new Hono()
     .get('/', async (c) => {
       // Search by recipient: every email with events for this address, each with its delivery state.
-      const recipient = c.req.query('recipient')?.trim().toLowerCase();
+      const recipient = queryOnce(c.req.url, 'recipient')?.trim().toLowerCase();
       if (!recipient || !/^[^\s@]+@[^\s@]+$/.test(recipient) || CONTROL.test(recipient)) throw invalid([{ field: 'recipient', reason: 'must be an email address' }]);
       const events = await deps.store.forRecipient(recipient, 500);
       const byEmail = new Map<string, StoredEvent[]>();

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { SUPPRESSION_REASONS, type Suppression, type SuppressionReason, type SuppressionStore } from '../../db/suppressions.js';
 import { CONTROL, parseRecipient } from '../../mail/address.js';
 import { ApiError, invalid } from '../errors.js';
-import { parseJson, readText } from '../requests.js';
+import { parseJson, queryOnce, readText } from '../requests.js';
 
 const present = (s: { address: string; scope: string; reason: string; source: string; detail?: string; createdAt: string }) => ({
   address: s.address,
@@ -24,13 +24,13 @@ function address(raw: string): string {
 export function suppressionRoutes(store: SuppressionStore, onSuppressed: (s: Suppression) => Promise<void>) {
   return new Hono()
     .get('/', async (c) => {
-      const reason = c.req.query('reason');
+      const reason = queryOnce(c.req.url, 'reason');
       if (reason !== undefined && !SUPPRESSION_REASONS.includes(reason as SuppressionReason))
         throw invalid([{ field: 'reason', reason: `must be one of ${SUPPRESSION_REASONS.join(', ')}` }]);
-      const limitText = c.req.query('limit') ?? '50';
+      const limitText = queryOnce(c.req.url, 'limit') ?? '50';
       const limit = Number(limitText);
       if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw invalid([{ field: 'limit', reason: 'must be a whole number from 1 to 500' }]);
-      const cursor = c.req.query('cursor');
+      const cursor = queryOnce(c.req.url, 'cursor');
       // A cursor is the `next_cursor` of an earlier page: an address and a scope, never a control character.
       if (cursor !== undefined && (cursor.length > 1_000 || CONTROL.test(cursor)))
         throw invalid([{ field: 'cursor', reason: 'must be the next_cursor of an earlier page' }]);
