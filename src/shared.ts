@@ -92,7 +92,7 @@ export interface SendEmailInput {
    * `patched()` ids that every worker able to run this email already has, as its starter vouches (the
    * API sets {@link KNOWN_PATCHES}): the workflow takes those branches without recording a patch marker.
    */
-  knownPatches?: string[];
+  knownPatches?: readonly string[];
 }
 
 /** patched() id of the single path's first attempt as a local activity (issue 12). */

@@ -131,7 +131,7 @@ export function createEmailGateway(client: Client, taskQueue: string, timeoutMs:
           client.workflow.start('SendEmailWorkflow', {
             workflowId,
             taskQueue,
-            args: [{ ...input, knownPatches: [...KNOWN_PATCHES] }],
+            args: [{ ...input, knownPatches: KNOWN_PATCHES }],
             // Same key, same workflow: refused even after the first one completed.
             workflowIdReusePolicy: 'REJECT_DUPLICATE',
             workflowIdConflictPolicy: 'FAIL',

@@ -1,3 +1,4 @@
+import type { HonoRequest } from 'hono';
 import type { SendEmailInput } from '../shared.js';
 import { ApiError, invalid } from './errors.js';
 import { fieldProblems, messageRequestSchema } from './schemas.js';
@@ -9,8 +10,8 @@ import type { Utf8Check, Utf8Support } from '../mail/utf8-support.js';
  * A query parameter that may be given at most once: `?limit=10&limit=500` is a 400 naming it, never
  * read as whichever copy a framework happens to pick.
  */
-export function queryOnce(url: string, name: string): string | undefined {
-  const values = new URL(url).searchParams.getAll(name);
+export function queryOnce(req: HonoRequest, name: string): string | undefined {
+  const values = req.queries(name) ?? [];
   if (values.length > 1) throw invalid([{ field: name, reason: `is given ${values.length} times; give it once` }]);
   return values[0];
 }

@@ -58,7 +58,7 @@ export function sesEventRoutes(deps: SesEventsDeps) {
   return new Hono()
     .get('/', async (c) => {
       // Search by recipient: every email with events for this address, each with its delivery state.
-      const recipient = queryOnce(c.req.url, 'recipient')?.trim().toLowerCase();
+      const recipient = queryOnce(c.req, 'recipient')?.trim().toLowerCase();
       if (!recipient || !/^[^\s@]+@[^\s@]+$/.test(recipient) || CONTROL.test(recipient)) throw invalid([{ field: 'recipient', reason: 'must be an email address' }]);
       const events = await deps.store.forRecipient(recipient, 500);
       const byEmail = new Map<string, StoredEvent[]>();

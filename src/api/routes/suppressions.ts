@@ -24,13 +24,13 @@ function address(raw: string): string {
 export function suppressionRoutes(store: SuppressionStore, onSuppressed: (s: Suppression) => Promise<void>) {
   return new Hono()
     .get('/', async (c) => {
-      const reason = queryOnce(c.req.url, 'reason');
+      const reason = queryOnce(c.req, 'reason');
       if (reason !== undefined && !SUPPRESSION_REASONS.includes(reason as SuppressionReason))
         throw invalid([{ field: 'reason', reason: `must be one of ${SUPPRESSION_REASONS.join(', ')}` }]);
-      const limitText = queryOnce(c.req.url, 'limit') ?? '50';
+      const limitText = queryOnce(c.req, 'limit') ?? '50';
       const limit = Number(limitText);
       if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw invalid([{ field: 'limit', reason: 'must be a whole number from 1 to 500' }]);
-      const cursor = queryOnce(c.req.url, 'cursor');
+      const cursor = queryOnce(c.req, 'cursor');
       // A cursor is the `next_cursor` of an earlier page: an address and a scope, never a control character.
       if (cursor !== undefined && (cursor.length > 1_000 || CONTROL.test(cursor)))
         throw invalid([{ field: 'cursor', reason: 'must be the next_cursor of an earlier page' }]);
