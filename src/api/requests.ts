@@ -42,10 +42,57 @@ export function parseJson(text: string, notJson = 'is not valid JSON'): unknown 
   } catch {
     throw invalid([{ field: 'body', reason: notJson }]);
   }
+  const repeated = repeatedKeyAt(text);
+  // JSON.parse keeps the last copy of a repeated key and drops the others without a word.
+  if (repeated !== undefined) throw invalid([{ field: shortPath(repeated), reason: 'is given more than once in its object; give it once' }]);
   const broken = loneSurrogateAt(body);
   // A \ud800 escape without its pair is valid JSON but no text: no provider could send it as written.
-  if (broken !== undefined) throw invalid([{ field: broken || 'body', reason: 'holds an unpaired surrogate escape (\\uD800 to \\uDFFF), which is not text' }]);
+  if (broken !== undefined) throw invalid([{ field: shortPath(broken), reason: 'holds an unpaired surrogate escape (\\uD800 to \\uDFFF), which is not text' }]);
   return body;
+}
+
+/** A dotted path as an error names it: 'body' for the body itself, and at most 200 characters (bodies nest deep). */
+function shortPath(path: string): string {
+  if (!path) return 'body';
+  return path.length > 200 ? `${path.slice(0, 199)}…` : path;
+}
+
+/** Where the JSON string opening at `open` ends: the index just past its closing quote. */
+function stringEnd(text: string, open: number): number {
+  for (let close = text.indexOf('"', open + 1); ; close = text.indexOf('"', close + 1)) {
+    let backslashes = 0;
+    while (text.charCodeAt(close - 1 - backslashes) === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) return close + 1;
+  }
+}
+
+/**
+ * The dotted path of the first key repeated within one object of `text`, which must be valid JSON
+ * (JSON.parse accepted it). Keys compare as decoded: `"to"` and `"t\u006f"` are the same key.
+ * A loop, not a regular expression or recursion: a 10 MB body of escapes overflows either.
+ */
+export function repeatedKeyAt(text: string): string | undefined {
+  // One frame per open object (the keys it has, the one whose value is being read) or array (the index).
+  const frames: ({ keys: Set<string>; key: string } | { index: number })[] = [];
+  let lastString = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    const top = frames[frames.length - 1];
+    if (c === '"') {
+      const end = stringEnd(text, i);
+      lastString = text.slice(i, end);
+      i = end - 1;
+    } else if (c === ':' && top && 'keys' in top) {
+      const key = JSON.parse(lastString) as string;
+      if (top.keys.has(key)) return [...frames.slice(0, -1).map((f) => ('keys' in f ? f.key : String(f.index))), key].join('.');
+      top.keys.add(key);
+      top.key = key;
+    } else if (c === ',' && top && 'index' in top) top.index++;
+    else if (c === '{') frames.push({ keys: new Set(), key: '' });
+    else if (c === '[') frames.push({ index: 0 });
+    else if (c === '}' || c === ']') frames.pop();
+  }
+  return undefined;
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

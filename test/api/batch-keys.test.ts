@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { batchResponseSchema } from '../../src/api/schemas.js';
+import { messageWorkflowId } from '../../src/shared.js';
 import { useApp } from '../support/api.js';
 import { testConfig } from '../support/env.js';
 
@@ -84,6 +85,25 @@ describe('POST /messages: one idempotency_key twice in a batch is resolved in in
     const e = ((await res.json()) as { error: { details: { field: string; reason: string }[] } }).error;
     assert.equal(e.details[0]!.field, 'Idempotency-Key');
     assert.match(e.details[0]!.reason, /idempotency_key/);
+  });
+
+  test('a key given twice anywhere in the body is a 400 naming it by its path, and queues none of the batch', async () => {
+    const k = `twice-${randomUUID()}`;
+    const one = JSON.stringify({ messages: [msg(`${k}-0`, 'A'), msg(`${k}-1`, 'B')] });
+    const bodies: [string, string][] = [
+      [one.replace('"sujet":"B"', '"sujet":"B","sujet":"C"'), 'messages.1.sujet'],
+      [`{"messages":[],${one.slice(1)}`, 'messages'],
+    ];
+    for (const [body, field] of bodies) {
+      const res = await api.app.request('/messages', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      assert.equal(res.status, 400, body);
+      const e = ((await res.json()) as { error: { details: { field: string; reason: string }[] } }).error;
+      assert.deepEqual(e.details.map((d) => d.field), [field]);
+    }
+    for (const i of [0, 1]) assert.equal((await api.app.request(`/message/${messageWorkflowId(`${k}-${i}`)}`)).status, 404, `message ${i} was not queued`);
+    // The same batch with each key once is queued, and found under the same ids.
+    assert.equal((await api.app.request('/messages', { method: 'POST', headers: { 'content-type': 'application/json' }, body: one })).status, 202);
+    for (const i of [0, 1]) assert.equal((await api.app.request(`/message/${messageWorkflowId(`${k}-${i}`)}`)).status, 200, `message ${i} is queued`);
   });
 
   test('an earlier key already used outside the batch still answers by index: duplicate or conflict', async () => {

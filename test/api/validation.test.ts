@@ -135,6 +135,21 @@ describe('POST /message validation: body, content type and fields (real app, rea
     accepted.push((await assertQueued(await postMessage(app, '{"destinataire":"to@example.com","sujet":"a \\ud83d\\ude00","message":"x"}'))).workflow_id);
   });
 
+  test('a key given twice answers 400 naming it: never the last copy read silently', async () => {
+    const bodies: [string, string][] = [
+      ['{"destinataire":"to@example.com","sujet":"x","message":"x","destinataire":"other@example.com"}', 'destinataire'],
+      // The same key spelt with an escape is the same key to JSON.parse.
+      ['{"destinataire":"to@example.com","sujet":"x","message":"first","m\\u0065ssage":"second"}', 'message'],
+    ];
+    for (const [raw, field] of bodies) {
+      const e = await assertApiError(await postMessage(app, raw), 400, 'invalid_request', [field]);
+      assert.deepEqual(detailFields(e), [field], raw);
+      assert.match(e.details![0]!.reason, /more than once/);
+    }
+    // A key's name inside a string value is no key.
+    accepted.push((await assertQueued(await postMessage(app, '{"destinataire":"to@example.com","sujet":"\\"sujet\\": 1","message":"sujet"}'))).workflow_id);
+  });
+
   test('a body nested deeper than the call stack answers 400 naming body, not 500', async () => {
     await assertApiError(await postMessage(app, '['.repeat(200_000) + ']'.repeat(200_000)), 400, 'invalid_request', ['body']);
     await assertApiError(await postMessage(app, `{"destinataire":"to@example.com","sujet":"x","message":"x","deep":${'['.repeat(200_000)}${']'.repeat(200_000)}}`), 400, 'invalid_request', ['deep']);

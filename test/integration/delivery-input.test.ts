@@ -128,6 +128,7 @@ describe('delivery routes: bad input is a 400, and a mirror refused by an unreac
       ['a null reason', up.request(`/suppressions/x-${tag}@example.com`, json({ reason: null })), 'reason'],
       // Read as strictly as POST /message's body: never stored as U+FFFD.
       ['bytes that are not UTF-8', up.request(`/suppressions/x-${tag}@example.com`, { method: 'PUT', body: Buffer.from([0x7b, 0x22, 0x64, 0x65, 0x74, 0x61, 0x69, 0x6c, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]) }), 'body'],
+      ['the detail twice', up.request(`/suppressions/x-${tag}@example.com`, { method: 'PUT', body: '{"detail": "a", "detail": "b"}' }), 'detail'],
       ['an unpaired surrogate in the detail', up.request(`/suppressions/x-${tag}@example.com`, { method: 'PUT', body: '{"detail": "a \\ud800 b"}' }), 'detail'],
     ];
     for (const [name, pending, want] of cases) {
