@@ -97,11 +97,17 @@ export interface SendEmailInput {
 
 /** patched() id of the single path's first attempt as a local activity (issue 12). */
 export const FIRST_ATTEMPT_PATCH = 'send-first-attempt-local';
+/** patched() id guarding the webhook child starts added to workflows that existed before webhooks (issue 11). */
+export const WEBHOOKS_PATCH = 'webhooks-v1';
+/** patched() id guarding the `suppressed` outcome (an email to a suppressed address completes instead of failing). */
+export const SUPPRESSION_PATCH = 'suppression-v1';
 /**
- * What the API vouches for in each email it starts. Every worker of a release that has the patch takes
- * the branch either way; one from before it must not run these emails (README, "Changing workflow code").
+ * What the API vouches for in each email it starts: the first attempt, and the webhook and suppression
+ * branches that came before it (issue 11), so that no patch marker is recorded on any of them. Every
+ * worker of a release that has these patches takes the branches either way; one from before them must
+ * not run these emails (README, "Changing workflow code").
  */
-export const KNOWN_PATCHES: readonly string[] = [FIRST_ATTEMPT_PATCH];
+export const KNOWN_PATCHES: readonly string[] = [FIRST_ATTEMPT_PATCH, WEBHOOKS_PATCH, SUPPRESSION_PATCH];
 
 export interface DeliveryAttempt {
   provider: ProviderName;

@@ -1,21 +1,23 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { ParentClosePolicy, patched, startChild, WorkflowIdReusePolicy, workflowInfo } from '@temporalio/workflow';
-import type { DeliveryPlan } from '../src/shared.js';
+import { ParentClosePolicy, startChild, WorkflowIdReusePolicy, workflowInfo } from '@temporalio/workflow';
+import { WEBHOOKS_PATCH, type DeliveryPlan } from '../src/shared.js';
 import { webhookWorkflowId, type WebhookEventType } from '../src/webhooks/types.js';
 import { WebhookDeliveryWorkflow } from './events.js';
-
-/** Guards the webhook child starts added to workflows that existed before webhooks (issue 11). */
-export const WEBHOOKS_PATCH = 'webhooks-v1';
-/** Guards the `suppressed` outcome (an email to a suppressed address completes instead of failing). */
-export const SUPPRESSION_PATCH = 'suppression-v1';
+import { vouchedOrPatched } from './patches.js';
 
 /**
  * Tells the webhook endpoint about a state change: a WebhookDeliveryWorkflow of its own, abandoned by
  * this one (it retries for days after this email finished). Its id is the webhook-id's, so a replayed
  * or repeated announcement starts nothing twice.
  */
-export async function announce(plan: Pick<DeliveryPlan, 'webhooks'>, type: WebhookEventType, data: Record<string, unknown>): Promise<void> {
-  if (!plan.webhooks || !patched(WEBHOOKS_PATCH)) return;
+export async function announce(
+  plan: Pick<DeliveryPlan, 'webhooks'>,
+  type: WebhookEventType,
+  data: Record<string, unknown>,
+  /** The starter's `knownPatches` (SendEmailWorkflow's input); reminders and digests have none. */
+  knownPatches?: readonly string[],
+): Promise<void> {
+  if (!plan.webhooks || !vouchedOrPatched(WEBHOOKS_PATCH, knownPatches)) return;
   const info = workflowInfo();
   const id = `${info.workflowId}.${info.runId}.${type}`;
   try {

@@ -1,7 +1,7 @@
 import { ApplicationFailure, patched, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { recipientDomain, type DigestInput, type DigestOutcome } from '../src/shared.js';
-import { announce, SUPPRESSION_PATCH } from './announce.js';
+import { recipientDomain, SUPPRESSION_PATCH, type DigestInput, type DigestOutcome } from '../src/shared.js';
+import { announce } from './announce.js';
 import { deliver } from './deliver.js';
 import { rootFailure } from './failures.js';
 import { tag } from './search.js';

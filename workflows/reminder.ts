@@ -1,7 +1,7 @@
 import { ApplicationFailure, patched, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { messageIdFor, recipientDomain, type ReminderInput, type ReminderOutcome } from '../src/shared.js';
-import { announce, SUPPRESSION_PATCH } from './announce.js';
+import { messageIdFor, recipientDomain, SUPPRESSION_PATCH, type ReminderInput, type ReminderOutcome } from '../src/shared.js';
+import { announce } from './announce.js';
 import { deliver } from './deliver.js';
 import { rootFailure } from './failures.js';
 import { tag } from './search.js';

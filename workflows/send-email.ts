@@ -1,11 +1,11 @@
-import { ActivityFailure, ApplicationFailure, condition, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { FIRST_ATTEMPT_PATCH, messageIdFor, recipientDomain, type DeliveryPlan, type EmailStatus, type SendEmailInput } from '../src/shared.js';
+import { FIRST_ATTEMPT_PATCH, messageIdFor, SUPPRESSION_PATCH, recipientDomain, type DeliveryPlan, type EmailStatus, type SendEmailInput } from '../src/shared.js';
 import { deliver, type PriorAttempt } from './deliver.js';
 import { cancelSignal, cancelUpdate, statusQuery } from './definitions.js';
 import { attemptsOf, rootFailure } from './failures.js';
 import { tag, taggedAtStart } from './search.js';
-import { announce, SUPPRESSION_PATCH } from './announce.js';
+import { announce } from './announce.js';
 import { vouchedOrPatched } from './patches.js';
 
 const { planDelivery } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds' });
@@ -68,7 +68,7 @@ export async function SendEmailWorkflow(input: SendEmailInput): Promise<EmailSta
   }
   if (cancelled) {
     tag(plan, { MailOutcome: 'cancelled' });
-    await announce(plan, 'email.cancelled', webhookData(status));
+    await announce(plan, 'email.cancelled', webhookData(status), input.knownPatches);
     return status;
   }
 
@@ -92,7 +92,7 @@ export async function SendEmailWorkflow(input: SendEmailInput): Promise<EmailSta
   }
   if (cancelled) {
     tag(plan, { MailOutcome: 'cancelled' });
-    await announce(plan, 'email.cancelled', webhookData(status));
+    await announce(plan, 'email.cancelled', webhookData(status), input.knownPatches);
     return status;
   }
 
@@ -122,7 +122,7 @@ async function sendNow(input: SendEmailInput, status: EmailStatus): Promise<Emai
       const { provider, providerMessageId, messageId, attempt } = first.sent;
       Object.assign(status, { provider, providerMessageId, messageId, attempts: attempt, state: 'sent', sentAt: new Date().toISOString() });
       tag(plan, { MailProvider: provider, MailOutcome: 'sent' });
-      await announce(plan, 'email.sent', webhookData(status));
+      await announce(plan, 'email.sent', webhookData(status), input.knownPatches);
       return status;
     }
   } catch (err) {
@@ -135,7 +135,7 @@ async function sendNow(input: SendEmailInput, status: EmailStatus): Promise<Emai
     // Without a plan in the failure, nothing was sent: the regular activity makes every attempt.
     if (details?.plan) prior = { error: err, permanent: permanent(err) };
   }
-  return send(plan, email, status, prior);
+  return send(plan, { ...email, knownPatches: input.knownPatches }, status, prior);
 }
 
 async function send(plan: DeliveryPlan, email: Omit<SendEmailInput, 'enhance' | 'sendAt'>, status: EmailStatus, prior?: PriorAttempt): Promise<EmailStatus> {
@@ -146,17 +146,17 @@ async function send(plan: DeliveryPlan, email: Omit<SendEmailInput, 'enhance' | 
     delete status.lastError;
     Object.assign(status, result, { state: 'sent', sentAt: new Date().toISOString() });
     tag(plan, { MailProvider: result.provider, MailOutcome: 'sent' });
-    await announce(plan, 'email.sent', webhookData(status));
+    await announce(plan, 'email.sent', webhookData(status), input.knownPatches);
     return status;
   } catch (err) {
     const failure = rootFailure(err);
-    if (failure.type === 'Suppressed' && patched(SUPPRESSION_PATCH)) {
+    if (failure.type === 'Suppressed' && vouchedOrPatched(SUPPRESSION_PATCH, input.knownPatches)) {
       // Not sent and never retried: the address is on the suppression list. The workflow completes.
       const found = (failure.details?.[0] as { suppression?: { reason: string; createdAt?: string } } | undefined)?.suppression;
       delete status.lastError;
       Object.assign(status, { state: 'suppressed', error: { message: failure.message, type: 'Suppressed' }, suppression: { reason: found?.reason ?? 'unknown', since: found?.createdAt } });
       tag(plan, { MailOutcome: 'suppressed' });
-      await announce(plan, 'email.suppressed', webhookData(status));
+      await announce(plan, 'email.suppressed', webhookData(status), input.knownPatches);
       return status;
     }
     const primaryFailure = (failure.details?.[0] as { primaryFailure?: EmailStatus['primaryFailure'] } | undefined)?.primaryFailure;
@@ -167,7 +167,7 @@ async function send(plan: DeliveryPlan, email: Omit<SendEmailInput, 'enhance' | 
       ...(primaryFailure ? { primaryFailure } : {}),
     });
     tag(plan, { MailProvider: plan.fallback ?? plan.primary, MailOutcome: 'failed' });
-    await announce(plan, 'email.failed', webhookData(status));
+    await announce(plan, 'email.failed', webhookData(status), input.knownPatches);
     // Failing the workflow shows the email as Failed in the Web UI; details keep the full status.
     throw ApplicationFailure.create({ message: failure.message, type: 'EmailFailed', nonRetryable: true, details: [status] });
   }

@@ -4,11 +4,12 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import { createActivities, type ActivityDeps } from '../../activities/index.js';
 import type { Suppression, SuppressionStore } from '../../src/db/suppressions.js';
+import { MailError } from '../../src/mail/types.js';
 import { renderReminder } from '../../src/reminders/render.js';
-import { digestWorkflowId, messageWorkflowId, reminderWorkflowId, type DeliveryPlan, type SendEmailInput } from '../../src/shared.js';
+import { digestWorkflowId, FIRST_ATTEMPT_PATCH, KNOWN_PATCHES, messageWorkflowId, reminderWorkflowId, type DeliveryPlan, type SendEmailInput } from '../../src/shared.js';
 import { webhookWorkflowId } from '../../src/webhooks/types.js';
 import { fakeDeps } from '../../test/workflows/fake-deps.js';
-import { dueTask, FakeTaskStore } from '../../test/workflows/fakes.js';
+import { dueTask, FakeMailer, FakeTaskStore, MemoryLedger } from '../../test/workflows/fakes.js';
 import type { Recorder, Recorded, Scenario } from './recorder.js';
 import { DOMAIN, FakeDigestStore } from './world.js';
 
@@ -42,8 +43,11 @@ function deps(over: Partial<Omit<ActivityDeps, 'plan'>> = {}, plan: Partial<Omit
   return fakeDeps({ tasks: store, digests: new FakeDigestStore(store), from, ...over }, { geminiMaxAttempts: 2, ...plan });
 }
 
-/** One SendEmailWorkflow, and the webhook deliveries it started (recorded too when `children` names them). */
-function email(name: string, d: ActivityDeps, children: string[] = []): Scenario {
+/**
+ * One SendEmailWorkflow, and the webhook deliveries it started (recorded too when `children` names them);
+ * `over` is added to its input (the `knownPatches` the API vouched for).
+ */
+function email(name: string, d: ActivityDeps, children: string[] = [], over: Partial<SendEmailInput> = {}): Scenario {
   return {
     files: [`SendEmailWorkflow/${name}`, ...children.map((c) => `WebhookDeliveryWorkflow/${c}`)],
     async run(r: Recorder): Promise<Recorded[]> {
@@ -51,7 +55,7 @@ function email(name: string, d: ActivityDeps, children: string[] = []): Scenario
       const workflowId = messageWorkflowId(randomUUID());
       const activities = { ...createActivities(d), deliverWebhook: async () => ({ status: 204 }) };
       return r.withWorker(taskQueue, activities, async () => {
-        const handle = await r.client.workflow.start('SendEmailWorkflow', { taskQueue, workflowId, args: [input] });
+        const handle = await r.client.workflow.start('SendEmailWorkflow', { taskQueue, workflowId, args: [{ ...input, ...over }] });
         await r.settled(workflowId);
         const out: Recorded[] = [{ file: `SendEmailWorkflow/${name}`, workflowId, runId: handle.firstExecutionRunId }];
         const kids = await r.children(workflowId, handle.firstExecutionRunId);
@@ -79,6 +83,13 @@ function single(type: string, name: string, args: unknown, activities: Record<st
       return [{ file: `${type}/${name}`, workflowId, runId }];
     },
   };
+}
+
+/** An SMTP server that refuses the recipient for good: the email fails after its first attempt. */
+function failingMailer(): FakeMailer {
+  const m = new FakeMailer('smtp');
+  m.fail = () => new MailError('550 5.7.1 relaying denied', 'SmtpPermanent550', true);
+  return m;
 }
 
 const SOON = () => new Date(Date.now() + 3_600_000);
@@ -122,6 +133,14 @@ export const deliveryScenarios: Scenario[] = [
   email('suppressed', deps({ suppressions: suppressionsOf(['to@example.com']) })),
   email('suppressed-announced', deps({ suppressions: suppressionsOf(['to@example.com']) }, { webhooks: RETRY }), ['suppressed-delivered']),
   email('sent-announced', deps({}, { webhooks: RETRY }), ['sent-delivered']),
+  // Issue 12 with webhooks on: the first attempt in the first workflow task (a worker with the ledger),
+  // announced. Started as the API of the release before it vouched for the webhook and suppression
+  // patches (their markers are recorded), and as today's API starts them (no patch marker at all).
+  email('first-attempt-vouched-sent-announced', deps({ ledger: new MemoryLedger() }, { webhooks: RETRY }), [], { knownPatches: [FIRST_ATTEMPT_PATCH] }),
+  email('first-attempt-vouched-suppressed-announced', deps({ ledger: new MemoryLedger(), suppressions: suppressionsOf(['to@example.com']) }, { webhooks: RETRY }), [], { knownPatches: [FIRST_ATTEMPT_PATCH] }),
+  email('all-vouched-sent-announced', deps({ ledger: new MemoryLedger() }, { webhooks: RETRY }), [], { knownPatches: KNOWN_PATCHES }),
+  email('all-vouched-suppressed-announced', deps({ ledger: new MemoryLedger(), suppressions: suppressionsOf(['to@example.com']) }, { webhooks: RETRY }), [], { knownPatches: KNOWN_PATCHES }),
+  email('all-vouched-failed-announced', deps({ ledger: new MemoryLedger(), mailers: { smtp: failingMailer() } }, { webhooks: RETRY }), [], { knownPatches: KNOWN_PATCHES }),
   single('WebhookDeliveryWorkflow', 'refused-then-delivered', { event: { ...event, id: webhookWorkflowId('x') }, retry: RETRY }, {
     async deliverWebhook() {
       if (refusals++ < 2) throw ApplicationFailure.retryable('the webhook endpoint answered 503', 'WebhookRefused');

@@ -67,6 +67,19 @@ describe('delivery truth: signed SNS events from SES, the suppression list, webh
   });
 
   const postSns = (body: unknown) => app.request('/events/ses', { method: 'POST', headers: { 'content-type': 'text/plain; charset=UTF-8' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  /**
+   * The history's markers and webhook child starts. The API vouches for the first-attempt, webhook and
+   * suppression patches (knownPatches), so the local activity's marker is the only one: no patch marker,
+   * no TemporalChangeVersion upsert.
+   */
+  const markersAndChildren = async (workflowId: string) => {
+    const events = (await w.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+    assert.ok(!events.some((e) => e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.TemporalChangeVersion), 'no TemporalChangeVersion upsert');
+    return {
+      markers: events.flatMap((e) => (e.markerRecordedEventAttributes ? [e.markerRecordedEventAttributes.markerName] : [])),
+      children: events.filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes).length,
+    };
+  };
   const eventCount = async () => Number((await db.sql`SELECT count(*)::int AS n FROM email_events`)[0]!.n);
   const suppressionCount = async () => Number((await db.sql`SELECT count(*)::int AS n FROM suppressions`)[0]!.n);
 
@@ -78,6 +91,7 @@ describe('delivery truth: signed SNS events from SES, the suppression list, webh
       assert.equal(status.state, 'sent', JSON.stringify(status));
       assert.equal((status.delivery as { status: string }).status, 'unknown');
       sent[kind] = { id: workflow_id, messageId: status.message_id as string, sesMessageId: status.provider_message_id as string };
+      assert.deepEqual(await markersAndChildren(workflow_id), { markers: ['core_local_activity'], children: 1 });
     }
   });
 
@@ -122,6 +136,7 @@ describe('delivery truth: signed SNS events from SES, the suppression list, webh
       assert.equal(status.attempts, 1);
       const after = (await sesSentMessages()).filter((m) => m.destinations.includes(address)).length;
       assert.equal(after, before, 'nothing more reached the provider');
+      assert.deepEqual(await markersAndChildren(workflow_id), { markers: ['core_local_activity'], children: 1 });
     }
   });
 

@@ -8,7 +8,7 @@ import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { workflowBundlerOptions, WORKFLOWS_PATH } from '../../scripts/workflow-bundle.mjs';
 import * as workflows from '../../workflows/index.js';
 import proto from '@temporalio/proto';
-import { FIRST_ATTEMPT_PATCH, KNOWN_PATCHES, type SendEmailInput } from '../../src/shared.js';
+import { FIRST_ATTEMPT_PATCH, KNOWN_PATCHES, SUPPRESSION_PATCH, WEBHOOKS_PATCH, type SendEmailInput } from '../../src/shared.js';
 import { infra } from '../support/env.js';
 import { eventTypes, readHistories, replayOptions, startedType, type HistoryFile } from './replay-files.js';
 
@@ -30,6 +30,12 @@ const patchMarkers = (h: History) =>
     return data ? [(JSON.parse(Buffer.from(data).toString('utf8')) as { id: string }).id] : [];
   });
 const noPatchMarker = (h: History) => patchMarkers(h).length === 0 && !(h.events ?? []).some((e) => e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.TemporalChangeVersion);
+
+/** The `knownPatches` of the history's SendEmailWorkflow input. */
+function vouchedFor(h: History): readonly string[] {
+  const data = started(h)?.input?.payloads?.[0]?.data;
+  return data ? ((JSON.parse(Buffer.from(data).toString('utf8')) as SendEmailInput).knownPatches ?? []) : [];
+}
 
 /**
  * `h` as a worker of the release before `knownPatches` records it for an email the API vouched for:
@@ -78,6 +84,12 @@ const REQUIRED: Record<string, (h: History) => boolean> = {
   'SendEmailWorkflow/first-attempt-retried-then-sent': all(has('MARKER_RECORDED'), has('ACTIVITY_TASK_COMPLETED'), endsWith('WORKFLOW_EXECUTION_COMPLETED')),
   'SendEmailWorkflow/first-attempt-vouched-sent': all(noPatchMarker, has('MARKER_RECORDED'), (h) => !eventTypes(h).includes('ACTIVITY_TASK_SCHEDULED'), endsWith('WORKFLOW_EXECUTION_COMPLETED')),
   'SendEmailWorkflow/first-attempt-vouched-retried-then-sent': all(noPatchMarker, has('MARKER_RECORDED'), has('ACTIVITY_TASK_COMPLETED'), endsWith('WORKFLOW_EXECUTION_COMPLETED')),
+  // With webhooks on: as the release before vouched for the webhook and suppression patches (their markers), and as today's API starts them (none).
+  'SendEmailWorkflow/first-attempt-vouched-sent-announced': all((h) => patchMarkers(h).join() === WEBHOOKS_PATCH, has('START_CHILD_WORKFLOW_EXECUTION_INITIATED')),
+  'SendEmailWorkflow/first-attempt-vouched-suppressed-announced': all((h) => patchMarkers(h).join() === [SUPPRESSION_PATCH, WEBHOOKS_PATCH].join(), has('START_CHILD_WORKFLOW_EXECUTION_INITIATED')),
+  'SendEmailWorkflow/all-vouched-sent-announced': all(noPatchMarker, has('START_CHILD_WORKFLOW_EXECUTION_INITIATED'), endsWith('WORKFLOW_EXECUTION_COMPLETED')),
+  'SendEmailWorkflow/all-vouched-suppressed-announced': all(noPatchMarker, has('START_CHILD_WORKFLOW_EXECUTION_INITIATED'), endsWith('WORKFLOW_EXECUTION_COMPLETED')),
+  'SendEmailWorkflow/all-vouched-failed-announced': all(noPatchMarker, has('START_CHILD_WORKFLOW_EXECUTION_INITIATED'), endsWith('WORKFLOW_EXECUTION_FAILED')),
   'BatchSendWorkflow/all-sent': all(has('ACTIVITY_TASK_COMPLETED'), endsWith('WORKFLOW_EXECUTION_COMPLETED')),
   'BatchSendWorkflow/one-handed-off': all(has('START_CHILD_WORKFLOW_EXECUTION_INITIATED'), endsWith('WORKFLOW_EXECUTION_COMPLETED')),
 };
@@ -119,11 +131,19 @@ describe('recorded workflow histories replay against today\'s workflow code', ()
     }
   });
 
-  // Emails the API started vouching for the first-attempt patch, run by a worker that took it through
-  // patched() (and so recorded its marker): today's code must match that marker too.
-  const vouched = histories.filter((h) => patchMarkers(h.history).includes(FIRST_ATTEMPT_PATCH)).map((h) => vouchedInput(h, [...KNOWN_PATCHES]));
-  test('histories with the first-attempt patch marker are replayed again with a vouching input', () => {
+  // Emails the API started vouching for today's patches, run by a worker that took them through
+  // patched() (and so recorded their markers): a worker of the release before knownPatches, for the
+  // first attempt, and one of the release that vouched for the first attempt alone, for the webhook and
+  // suppression patches. Today's code must match those markers too.
+  const vouched = histories
+    .filter((h) => patchMarkers(h.history).includes(FIRST_ATTEMPT_PATCH) || (vouchedFor(h.history).includes(FIRST_ATTEMPT_PATCH) && patchMarkers(h.history).length > 0))
+    .map((h) => vouchedInput(h, [...KNOWN_PATCHES]));
+  test('histories with a patch marker of a patch the API now vouches for are replayed again with a vouching input', () => {
     assert.ok(vouched.length >= 10, `${vouched.length} histories carry the ${FIRST_ATTEMPT_PATCH} marker`);
+    for (const id of [WEBHOOKS_PATCH, SUPPRESSION_PATCH]) {
+      const n = vouched.filter((h) => patchMarkers(h.history).includes(id)).length;
+      assert.ok(n >= 2, `${n} of them carry the ${id} marker`);
+    }
   });
 
   for (const h of [...histories, ...vouched]) {
