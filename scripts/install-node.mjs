@@ -1,7 +1,7 @@
 // `node scripts/install-node.mjs [VERSION]`: a Node.js build from the npm registry's `node-<os>-<cpu>`
 // package (the official binary) under .tools/node-VERSION/, reused when present; prints its bin folder.
-// CI runs the suite a second time with it first on PATH, so the production Node (24 LTS) is tested
-// beside the machine's own. Plain JS: it runs before any TypeScript tooling.
+// CI runs the suite again with it first on PATH, so the production Node (24 LTS) and the newest LTS
+// (`node scripts/install-node.mjs newest`) are tested beside the machine's own. Plain JS: it runs before any TypeScript tooling.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -9,6 +9,8 @@ import { TOOLS_DIR } from './tools.mjs';
 
 /** The Node.js the production image runs (Dockerfile: node:24-bookworm-slim), pinned for CI. */
 export const NODE_LTS = '24.22.3';
+/** The newest LTS line (26, LTS since October 2026), which `engines` admits: CI runs the suite on it too. */
+export const NODE_NEWEST = '26.10.0';
 
 export function ensureNode(version = NODE_LTS) {
   const dir = path.join(TOOLS_DIR, `node-${version}`);
@@ -28,4 +30,4 @@ export function ensureNode(version = NODE_LTS) {
   return bin;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) console.log(ensureNode(process.argv[2]));
+if (import.meta.url === `file://${process.argv[1]}`) console.log(ensureNode(process.argv[2] === 'newest' ? NODE_NEWEST : process.argv[2]));

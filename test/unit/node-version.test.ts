@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { NODE_LTS } from '../../scripts/install-node.mjs';
+import { NODE_LTS, NODE_NEWEST } from '../../scripts/install-node.mjs';
 
 const read = (f: string) => readFileSync(new URL(`../../${f}`, import.meta.url), 'utf8');
 
@@ -16,4 +16,11 @@ test('the Dockerfile, CI and engines agree on Node 24 LTS, with 22 and 20.12+ st
   assert.equal(engines, '^20.12.0 || ^22.0.0 || >=24.0.0');
   assert.match(read('.ci/run'), /scripts\/install-node\.mjs/);
   assert.match(read('README.md'), new RegExp(`\\| ${major} LTS \\| recommended`));
+});
+
+test('CI also runs the suite on the newest LTS, which engines admits and the README lists', () => {
+  const major = NODE_NEWEST.split('.')[0]!;
+  assert.ok(Number(major) > Number(NODE_LTS.split('.')[0]), 'newer than the production LTS');
+  assert.match(read('.ci/run'), /install-node\.mjs newest/);
+  assert.match(read('README.md'), new RegExp(`\\| ${major} LTS \\| supported: CI's third run`));
 });
