@@ -47,14 +47,20 @@ export function parseJson(text: string, notJson = 'is not valid JSON'): unknown 
   if (repeated !== undefined) throw invalid([{ field: shortPath(repeated), reason: 'is given more than once in its object; give it once' }]);
   const broken = loneSurrogateAt(body);
   // A \ud800 escape without its pair is valid JSON but no text: no provider could send it as written.
-  if (broken !== undefined) throw invalid([{ field: shortPath(broken), reason: 'holds an unpaired surrogate escape (\\uD800 to \\uDFFF), which is not text' }]);
+  if (broken !== undefined) throw invalid([{ field: shortPath(broken || undefined), reason: 'holds an unpaired surrogate escape (\\uD800 to \\uDFFF), which is not text' }]);
   return body;
 }
 
-/** A dotted path as an error names it: 'body' for the body itself, and at most 200 characters (bodies nest deep). */
-function shortPath(path: string): string {
-  if (!path) return 'body';
-  return path.length > 200 ? `${path.slice(0, 199)}…` : path;
+/**
+ * A dotted path as an error names it: 'body' for the body itself, '""' for an empty top-level key, and
+ * at most 200 characters (bodies nest deep), never cut inside a surrogate pair.
+ */
+function shortPath(path: string | undefined): string {
+  if (path === undefined) return 'body';
+  if (!path) return '""';
+  if (path.length <= 200) return path;
+  const end = /[\uD800-\uDBFF]/.test(path[198]!) ? 198 : 199;
+  return `${path.slice(0, end)}…`;
 }
 
 /** Where the JSON string opening at `open` ends: the index just past its closing quote. */

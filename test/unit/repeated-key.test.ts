@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { repeatedKeyAt } from '../../src/api/requests.js';
+import { ApiError } from '../../src/api/errors.js';
+import { parseJson, repeatedKeyAt } from '../../src/api/requests.js';
 
 describe('repeatedKeyAt: the path of a key given twice in one object of a JSON text', () => {
   test('finds it at any depth, by its dotted path (array elements by index)', () => {
@@ -30,5 +31,24 @@ describe('repeatedKeyAt: the path of a key given twice in one object of a JSON t
     assert.equal(repeatedKeyAt(JSON.stringify({ message: '\n"\\'.repeat(3_000_000), sujet: 'x' })), undefined);
     assert.equal(repeatedKeyAt(JSON.stringify({ message: '\\"'.repeat(2_000_000), message2: 1 }).replace('message2', 'message')), 'message');
     assert.equal(repeatedKeyAt(`{"deep":${'['.repeat(200_000)}{"k":1,"k":2}${']'.repeat(200_000)}}`), `deep${'.0'.repeat(200_000)}.k`);
+  });
+
+  test('parseJson answers 400 naming the path: "" for an empty top-level key, at most 200 characters, never half a surrogate pair', () => {
+    const fieldOf = (text: string) => {
+      try {
+        parseJson(text);
+      } catch (err) {
+        assert.ok(err instanceof ApiError && err.status === 400, String(err));
+        return (err.details as { field: string }[])[0]!.field;
+      }
+      assert.fail(`${text.slice(0, 40)} was accepted`);
+    };
+    assert.equal(fieldOf('{"":1,"":2}'), '""');
+    assert.equal(fieldOf('{"a":{"":1,"":2}}'), 'a.');
+    const long = `${'k'.repeat(198)}\ud83d\ude00tail`;
+    const field = fieldOf(`{"${long}":{"x":1,"x":2}}`);
+    assert.equal(field, `${'k'.repeat(198)}…`);
+    assert.equal(fieldOf(`{"${'k'.repeat(300)}":1,"${'k'.repeat(300)}":2}`), `${'k'.repeat(199)}…`);
+    assert.deepEqual(parseJson('{"a":1,"b":[1,2]}'), { a: 1, b: [1, 2] });
   });
 });
