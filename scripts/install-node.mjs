@@ -1,7 +1,8 @@
 // `node scripts/install-node.mjs [VERSION]`: a Node.js build from the npm registry's `node-<os>-<cpu>`
 // package (the official binary) under .tools/node-VERSION/, reused when present; prints its bin folder.
 // CI runs the suite again with it first on PATH, so the production Node (24 LTS) and the newest LTS
-// (`node scripts/install-node.mjs newest`) are tested beside the machine's own. Plain JS: it runs before any TypeScript tooling.
+// (`node scripts/install-node.mjs newest`) are tested beside the machine's own. Plain JS: it runs
+// before any TypeScript tooling.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';

@@ -103,9 +103,10 @@ export const WEBHOOKS_PATCH = 'webhooks-v1';
 export const SUPPRESSION_PATCH = 'suppression-v1';
 /**
  * What the API vouches for in each email it starts: the first attempt, and the webhook and suppression
- * branches that came before it (issue 11), so that no patch marker is recorded on any of them. Every
- * worker of a release that has these patches takes the branches either way; one from before them must
- * not run these emails (README, "Changing workflow code").
+ * branches that came before it (issue 11), so that no patch marker is recorded on any of them. A patch
+ * joins this list only in a release after the one that added it, so that every worker that can meet the
+ * email already has its branch; a rollback to a release without the patch cannot replay an unmarked
+ * email that is still running (README, "A patch the API vouches for").
  */
 export const KNOWN_PATCHES: readonly string[] = [FIRST_ATTEMPT_PATCH, WEBHOOKS_PATCH, SUPPRESSION_PATCH];
 
