@@ -62,12 +62,18 @@ function readRun(outDir: string, kind: 'dev' | 'cluster'): RunRecord | undefined
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as RunRecord) : undefined;
 }
 
+/** Where the two runs were measured: one machine, or two, named, when their descriptions differ. */
+export function whereMeasured(dev: Pick<RunRecord, 'machine'>, cluster: Pick<RunRecord, 'machine'>): string {
+  if (dev.machine === cluster.machine) return 'on the same machine';
+  return `on different machines (dev server: ${dev.machine}; cluster: ${cluster.machine}), so only the ratios compare`;
+}
+
 function bothServers(dev: RunRecord, cluster: RunRecord): string {
   return `
 ## The same scenarios on both servers
 
 \`npm run bench\` (dev server, ${dev.date}${dev.quick ? ', --quick' : ''}) and \`npm run bench -- --server cluster\`
-(${cluster.date}${cluster.quick ? ', --quick' : ''}), on the same machine. Each ratio is against baselines measured in its own
+(${cluster.date}${cluster.quick ? ', --quick' : ''}), ${whereMeasured(dev, cluster)}. Each ratio is against baselines measured in its own
 run; the server CPU rows are what the Temporal server spent per email (for the cluster: the server process and its
 PostgreSQL).
 

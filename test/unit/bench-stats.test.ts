@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { markdownTable, shown, sideBySide, type Figure } from '../../bench/stats.js';
+import { whereMeasured } from '../../bench/report.js';
 
 const ratio = (value: number): Figure => ({ name: 'batch path ÷ L1', value, unit: '', target: { op: '>=', value: 0.7 } });
 
@@ -26,5 +27,18 @@ describe('bench report: a value never reads as the other side of its target', ()
     const rate: Figure = { name: 'rate', value: 1053.4, unit: 'emails/s' };
     assert.match(markdownTable([rate, ratio(0.78)]), /\| rate \| 1053 emails\/s \| {2}\|[^]*\| 0\.78 \| ≥ 0\.7 \| met \|/);
     assert.doesNotMatch(sideBySide([{ title: 'dev', figures: [rate, ratio(0.78)] }]), / {2}/);
+  });
+});
+
+describe('bench report: the side-by-side table says where each run was measured', () => {
+  const machine = '2 × Example CPU, 24 GB memory, Linux 6.1, Node v20.20.2';
+  it('one machine when both runs describe the same one', () => {
+    assert.equal(whereMeasured({ machine }, { machine }), 'on the same machine');
+  });
+  it('names both machines when they differ, instead of claiming one', () => {
+    const other = '2 × Other CPU, 24 GB memory, Linux 6.2, Node v20.20.2';
+    const text = whereMeasured({ machine }, { machine: other });
+    assert.ok(!text.includes('same machine'), text);
+    assert.ok(text.includes(`dev server: ${machine}`) && text.includes(`cluster: ${other}`), text);
   });
 });
